@@ -1,0 +1,56 @@
+"""polards: the Hugging Face ``datasets`` API on lazy Polars plans.
+
+>>> import polards as pds
+>>> ds = pds.Dataset.from_dict({"a": [3, 1, 2]})
+>>> ds.sort("a")["a"]
+[1, 2, 3]
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; imported on first use so `import polards` stays cheap and layered.
+_LAZY = {
+    "Dataset": "polards.dataset.dataset",
+    "IterableDataset": "polards.dataset.iterable",
+    "DatasetDict": "polards.dataset.dataset_dict",
+    "IterableDatasetDict": "polards.dataset.dataset_dict",
+    "concatenate_datasets": "polards.dataset.combine",
+    "interleave_datasets": "polards.dataset.combine",
+    "load_from_disk": "polards.dataset.disk",
+    "Features": "polards.features",
+    "Value": "polards.features",
+    "ClassLabel": "polards.features",
+    "List": "polards.features",
+    "Sequence": "polards.features",
+    "LargeList": "polards.features",
+    "Image": "polards.features",
+    "Audio": "polards.features",
+    "Translation": "polards.features",
+    "load_dataset": "polards.loading",
+    "get_dataset_config_names": "polards.loading",
+    "get_dataset_split_names": "polards.loading",
+    "get_dataset_infos": "polards.loading",
+    "split_dataset_by_node": "polards.distributed",
+    "list_datasets": "polards.catalog",
+    "dataset_info": "polards.catalog",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'polards' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

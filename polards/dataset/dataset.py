@@ -1,0 +1,582 @@
+"""``Dataset``: a map-style dataset, an immutable handle on a lazy Polars plan plus its ``Features``.
+
+Every verb returns a new handle whose plan is one step longer; nothing runs until rows are asked for.
+
+>>> from polards import Dataset
+>>> ds = Dataset.from_dict({"q": ["a", "bb", "ccc"], "n": [1, 2, 3]})
+>>> small = ds.filter(lambda r: r["n"] > 1).map(lambda r: {"len": len(r["q"])})
+>>> small.to_list()
+[{'q': 'bb', 'n': 2, 'len': 2}, {'q': 'ccc', 'n': 3, 'len': 3}]
+>>> ds.shuffle(seed=0)["n"]
+[3, 1, 2]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from polards.core import steps as st
+from polards.core.compile import Plan, append, compile_plan, count_rows, describe
+from polards.dataset import construct, formatting, render
+from polards.exceptions import (
+    ColumnExistsError,
+    ColumnNotFoundError,
+    DatasetIndexError,
+    FeatureTypeError,
+    InvalidArgumentError,
+)
+from polards.features import ClassLabel, Features
+from polards.features.types import to_polars_dtype
+
+
+def _as_list(cols: str | Iterable[str] | None) -> list[str]:
+    if cols is None:
+        return []
+    return [cols] if isinstance(cols, str) else list(cols)
+
+
+class Dataset:
+    """A map-style dataset: ``len``, random access, and lazy ``datasets``-style verbs."""
+
+    __slots__ = ("_plan", "_features", "_format", "_memo", "split", "info")
+
+    def __init__(
+        self,
+        plan: Plan,
+        features: Features | None = None,
+        *,
+        format: str = "python",
+        split: str | None = None,
+        info: Any = None,
+    ) -> None:
+        self._plan = plan
+        self._features = features  # None: derive from the plan's schema when first asked
+        self._format = format
+        self._memo: dict[str, Any] = {}
+        self.split = split
+        self.info = info
+
+    # ----------------------------------------------------------------------------------------- construction
+    @classmethod
+    def from_polars(cls, data: pl.DataFrame | pl.LazyFrame, features: Features | None = None, **kw: Any) -> Dataset:
+        """Wrap a Polars DataFrame or LazyFrame (nothing is collected)."""
+        lf = data.lazy()
+        ds = cls((st.Source(lf, "polars frame"),), features, **kw)
+        if features is not None:
+            ds._check_features(features)
+        return ds
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Sequence[Any]], features: Features | None = None, **kw: Any) -> Dataset:
+        """From a dict of columns (like ``datasets.Dataset.from_dict``)."""
+        return cls.from_polars(construct.frame_from_columns(dict(mapping), features), features, **kw)
+
+    @classmethod
+    def from_list(cls, rows: Sequence[Mapping[str, Any]], features: Features | None = None, **kw: Any) -> Dataset:
+        keys: dict[str, None] = {}
+        for r in rows:
+            keys.update(dict.fromkeys(r))
+        return cls.from_dict({k: [r.get(k) for r in rows] for k in keys}, features, **kw)
+
+    @classmethod
+    def from_arrow(cls, table: Any, features: Features | None = None, **kw: Any) -> Dataset:
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        if features is None and hasattr(table, "schema"):
+            features = Features.from_arrow_schema(table.schema)
+        return cls.from_polars(frame, features, **kw)
+
+    @classmethod
+    def from_pandas(cls, df: Any, features: Features | None = None, preserve_index: bool | None = None, **kw: Any) -> Dataset:
+        frame = pl.from_pandas(df, include_index=bool(preserve_index))
+        return cls.from_polars(frame, features, **kw)
+
+    @classmethod
+    def from_generator(cls, generator: Callable[..., Iterator[dict[str, Any]]], features: Features | None = None, gen_kwargs: dict[str, Any] | None = None, **kw: Any) -> Dataset:
+        return cls.from_list(list(generator(**(gen_kwargs or {}))), features, **kw)
+
+    @classmethod
+    def _from_files(cls, paths: Any, fmt: str, features: Features | None, columns: Sequence[str] | None, **opts: Any) -> Dataset:
+        from polards.io.read import expand_paths, scan_files
+
+        files = expand_paths(paths)
+        lf = scan_files(files, fmt, **opts)
+        if features is None and fmt == "parquet":
+            from polards.io.read import parquet_features
+
+            features = parquet_features(files[0]) if files else None
+        label = f"{fmt or 'files'} {files[0]}" + (f" (+{len(files) - 1} more)" if len(files) > 1 else "")
+        ds = cls((st.Source(lf, label, tuple(files), fmt),), None)
+        if features is not None:
+            ds = ds._with_features(features.reconcile(ds.lazy().collect_schema()) if list(features) != ds.column_names else features)
+        return ds.select_columns(list(columns)) if columns else ds
+
+    @classmethod
+    def from_parquet(cls, path_or_paths: Any, features: Features | None = None, columns: Sequence[str] | None = None, **kw: Any) -> Dataset:
+        """Lazy scan of parquet files (paths, globs); features come from the ``huggingface`` metadata."""
+        return cls._from_files(path_or_paths, "parquet", features, columns, **kw)
+
+    @classmethod
+    def from_json(cls, path_or_paths: Any, features: Features | None = None, field: str | None = None, **kw: Any) -> Dataset:
+        return cls._from_files(path_or_paths, "json", features, None, field=field, **kw)
+
+    @classmethod
+    def from_csv(cls, path_or_paths: Any, features: Features | None = None, **kw: Any) -> Dataset:
+        return cls._from_files(path_or_paths, "csv", features, None, **kw)
+
+    @classmethod
+    def from_text(cls, path_or_paths: Any, features: Features | None = None, **kw: Any) -> Dataset:
+        return cls._from_files(path_or_paths, "text", features, None, **kw)
+
+    # --------------------------------------------------------------------------------------------- internals
+    def _with(self, step: Any = None, *, features: Features | None = None, plan: Plan | None = None) -> Dataset:
+        """A new handle: the plan one step longer; features kept where each column's dtype is unchanged."""
+        new_plan = plan if plan is not None else append(self._plan, step)
+        out = Dataset(new_plan, None, format=self._format, split=self.split, info=self.info)
+        out._memo["features_hint"] = features if features is not None else self.features
+        out._memo["features_exact"] = features is not None
+        return out
+
+    def _with_features(self, features: Features) -> Dataset:
+        out = Dataset(self._plan, features, format=self._format, split=self.split, info=self.info)
+        out._memo.update({k: v for k, v in self._memo.items() if k in ("len",)})
+        return out
+
+    def _check_features(self, features: Features) -> None:
+        names = list(self.lazy().collect_schema())
+        if list(features) != names:
+            msg = f"The columns in features ({list(features)}) must be identical as the columns in the dataset: {names}"
+            raise InvalidArgumentError(msg)
+
+    def _require(self, cols: Iterable[str], what: str = "Column") -> None:
+        missing = [c for c in cols if c not in self.column_names]
+        if missing:
+            raise ColumnNotFoundError.from_names(missing, self.column_names)
+
+    def lazy(self) -> pl.LazyFrame:
+        """The Polars ``LazyFrame`` of the plan (runs nothing)."""
+        return compile_plan(self._plan)
+
+    def _frame(self) -> pl.DataFrame:
+        """The whole dataset, collected once per handle and rechunked for random access."""
+        if "frame" not in self._memo:
+            self._memo["frame"] = self.lazy().collect().rechunk()
+            self._memo["len"] = self._memo["frame"].height
+        return self._memo["frame"]
+
+    # ---------------------------------------------------------------------------------------------- metadata
+    @property
+    def features(self) -> Features:
+        if self._features is None:
+            schema = self.lazy().collect_schema()
+            hint = self._memo.get("features_hint")
+            self._features = hint.reconcile(schema) if hint is not None else Features.from_polars_schema(schema)
+        return self._features
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.features)
+
+    @property
+    def num_columns(self) -> int:
+        return len(self.features)
+
+    @property
+    def num_rows(self) -> int:
+        return len(self)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self), self.num_columns)
+
+    @property
+    def format(self) -> dict[str, Any]:
+        return {"type": None if self._format == "python" else self._format, "columns": self.column_names}
+
+    def __len__(self) -> int:
+        if "len" not in self._memo:
+            self._memo["len"] = count_rows(self._plan)
+        return self._memo["len"]
+
+    def explain(self, *, optimized: bool = True) -> str:
+        """The polards steps and the optimised Polars plan, as text (runs nothing)."""
+        text = "polards plan:\n  " + "\n  ".join(describe(self._plan)) + "\n\npolars plan:\n"
+        return text + self.lazy().explain(optimizations=pl.QueryOptFlags() if optimized else pl.QueryOptFlags.none())
+
+    def __repr__(self) -> str:
+        return render.dataset_repr(self)
+
+    def _repr_html_(self) -> str:
+        return render.dataset_html(self)
+
+    # ---------------------------------------------------------------------------------------------- access
+    def __getitem__(self, key: Any) -> Any:
+        feats = self.features
+        if isinstance(key, str):
+            if key not in feats:
+                hint = ColumnNotFoundError.from_names([key], feats).args[0].partition("\n")[2]
+                raise ColumnNotFoundError(f"Column {key!r} doesn't exist." + (f"\n{hint}" if hint else ""))
+            series = self._memo["frame"].get_column(key) if "frame" in self._memo else self.lazy().select(key).collect().get_column(key)
+            return formatting.format_column(series, self._format, feats)
+        if isinstance(key, bool) or not isinstance(key, int | np.integer | slice | range | list | tuple | np.ndarray):
+            msg = f"Wrong key type: {key!r} of type {type(key)}. Expected one of int, slice, range, str or Iterable."
+            raise FeatureTypeError(msg)
+        if isinstance(key, int | np.integer):
+            n = len(self)
+            i = int(key) + n if key < 0 else int(key)
+            if not 0 <= i < n:
+                raise DatasetIndexError(f"Invalid key: {key} is out of bounds for size {n}")
+            return formatting.format_row(self._frame().slice(i, 1), self._format, feats)
+        if isinstance(key, slice):
+            start, stop, step = key.indices(len(self))
+            rows = self._frame()[start:stop:step] if step != 1 else self._frame().slice(start, max(stop - start, 0))
+        else:
+            idx = self._check_indices(key)
+            rows = self._frame()[pl.Series(idx, dtype=pl.get_index_type())] if len(idx) else self._frame().clear()
+        return formatting.format_batch(rows, self._format, feats)
+
+    def __iter__(self) -> Iterator[Any]:
+        for batch in self._batches(1000):
+            if self._format == "python":
+                data = formatting.format_batch(batch, "python", self.features)
+                keys = list(data)
+                for vals in zip(*data.values(), strict=True):
+                    yield dict(zip(keys, vals, strict=True))
+            else:
+                for i in range(batch.height):
+                    yield formatting.format_row(batch.slice(i, 1), self._format, self.features)
+
+    def _batches(self, batch_size: int, drop_last_batch: bool = False) -> Iterator[pl.DataFrame]:
+        if "frame" in self._memo:
+            frames: Iterable[pl.DataFrame] = self._memo["frame"].iter_slices(batch_size)
+        else:
+            frames = self.lazy().collect_batches(chunk_size=batch_size, lazy=True)
+        for df in frames:
+            if drop_last_batch and df.height < batch_size:
+                return
+            yield df
+
+    def iter(self, batch_size: int, drop_last_batch: bool = False) -> Iterator[Any]:
+        """Batches of ``batch_size`` rows, streamed from the plan."""
+        for df in self._batches(batch_size, drop_last_batch):
+            yield formatting.format_batch(df, self._format, self.features)
+
+    def to_polars(self) -> pl.DataFrame:
+        return self._frame()
+
+    def to_arrow(self) -> Any:
+        """A ``pyarrow.Table`` with ``datasets``' Arrow types and the ``huggingface`` features metadata."""
+        from polards.io.write import to_hf_arrow
+
+        return to_hf_arrow(self._frame(), self.features)
+
+    def to_pandas(self) -> Any:
+        return self._frame().to_pandas()
+
+    def to_list(self) -> list[dict[str, Any]]:
+        data = formatting.format_batch(self._frame(), "python", self.features)
+        keys = list(data)
+        return [dict(zip(keys, vals, strict=True)) for vals in zip(*data.values(), strict=True)]
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        return formatting.format_batch(self._frame(), "python", self.features)
+
+    def to_parquet(self, path: str, **kw: Any) -> None:
+        from polards.io.write import write_parquet
+
+        write_parquet(self, path, **kw)
+
+    def to_json(self, path: str, lines: bool = True, **kw: Any) -> None:
+        from polards.io.write import write_json
+
+        write_json(self, path, lines=lines)
+
+    def to_csv(self, path: str, **kw: Any) -> None:
+        from polards.io.write import write_csv
+
+        write_csv(self, path, **kw)
+
+    def save_to_disk(self, dataset_path: str, **kw: Any) -> None:
+        from polards.dataset.disk import save_to_disk
+
+        save_to_disk(self, dataset_path)
+
+    def to_iterable_dataset(self, num_shards: int = 1) -> Any:
+        from polards.dataset.iterable import IterableDataset
+
+        n = len(self)
+        bounds = [(i * n // num_shards, (i + 1) * n // num_shards) for i in range(num_shards)]
+        shards = [self.select(range(a, b)).lazy() for a, b in bounds]
+        return IterableDataset.from_shards(shards, self.features)
+
+    # --------------------------------------------------------------------------------------------- formats
+    def with_format(self, type: str | None = None, columns: Sequence[str] | None = None, **kw: Any) -> Dataset:
+        out = Dataset(self._plan, self._features, format=formatting.check_format(type), split=self.split, info=self.info)
+        out._memo = self._memo
+        return out.select_columns(list(columns)) if columns else out
+
+    def set_format(self, type: str | None = None, columns: Sequence[str] | None = None, **kw: Any) -> None:
+        """In place, as in ``datasets`` (only rebinds this handle's format)."""
+        self._format = formatting.check_format(type)
+
+    def reset_format(self) -> None:
+        self._format = "python"
+
+    # ---------------------------------------------------------------------------------------------- rows
+    def _check_indices(self, indices: Any) -> np.ndarray:
+        idx = np.asarray(list(indices) if not isinstance(indices, np.ndarray | range) else indices, dtype=np.int64)
+        n = len(self)
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            bad = int(idx[(idx >= n) | (idx < -n)][0])
+            raise DatasetIndexError(f"Index {bad} out of range for dataset of size {n}.")
+        return np.where(idx < 0, idx + n, idx)
+
+    def select(self, indices: Iterable[int], **kw: Any) -> Dataset:
+        """Rows at ``indices``, in that order (duplicates kept). A ``range`` with step 1 becomes a slice."""
+        if isinstance(indices, range) and indices.step == 1:
+            n = len(self)
+            if indices.stop > n and len(indices):
+                raise DatasetIndexError(f"Index {indices.stop - 1} out of range for dataset of size {n}.")
+            return self._with(st.Slice(indices.start, len(indices)))
+        return self._with(st.Gather(self._check_indices(indices)))
+
+    def take(self, n: int) -> Dataset:
+        return self._with(st.Slice(0, n))
+
+    def skip(self, n: int) -> Dataset:
+        return self._with(st.Slice(n, None))
+
+    def shuffle(self, seed: int | None = None, generator: np.random.Generator | None = None, **kw: Any) -> Dataset:
+        """The same permutation as ``datasets``: ``np.random.default_rng(seed).permutation(len(self))``."""
+        rng = generator if generator is not None else np.random.default_rng(seed)
+        return self._with(st.Gather(rng.permutation(len(self)), "shuffle"))
+
+    def sort(self, column_names: str | Sequence[str], reverse: bool | Sequence[bool] = False, null_placement: str = "at_end", **kw: Any) -> Dataset:
+        cols = _as_list(column_names)
+        missing = [c for c in cols if c not in self.column_names]
+        if missing:
+            msg = f"Column '{missing[0]}' not found in the dataset. Please provide a column selected in: {self.column_names}"
+            raise ColumnNotFoundError(msg)
+        desc = [reverse] * len(cols) if isinstance(reverse, bool) else list(reverse)
+        return self._with(st.Sort(tuple(cols), tuple(desc), null_placement in ("at_end", "last")))
+
+    def filter(
+        self,
+        function: Callable[..., Any] | pl.Expr | None = None,
+        with_indices: bool = False,
+        input_columns: str | Sequence[str] | None = None,
+        batched: bool = False,
+        batch_size: int | None = 1000,
+        fn_kwargs: dict[str, Any] | None = None,
+        **kw: Any,
+    ) -> Dataset:
+        """Keep rows where ``function`` is true; a Polars expression runs as a native filter."""
+        if function is None:
+            return self
+        if isinstance(function, pl.Expr):
+            return self._with(st.Filter(function))
+        return self._with(self._python_step(function, with_indices, input_columns, batched, batch_size, fn_kwargs, (), True))
+
+    def _python_step(self, fn: Callable[..., Any], with_indices: bool, input_columns: Any, batched: bool, batch_size: int | None, fn_kwargs: dict[str, Any] | None, remove: tuple[str, ...], is_filter: bool, drop_last_batch: bool = False) -> st.PythonMap:
+        cols = _as_list(input_columns) if input_columns is not None else None
+        missing = [c for c in (cols or []) if c not in self.column_names]
+        if missing:
+            msg = f"Input column {missing} not in the dataset. Current columns in the dataset: {self.column_names}"
+            raise ColumnNotFoundError(msg)
+        decoders = tuple(self.features.decoders().items())
+        return st.PythonMap(fn, batched, batch_size if batch_size and batch_size > 0 else None, with_indices,
+                            tuple(cols) if cols is not None else None, remove, tuple((fn_kwargs or {}).items()),
+                            decoders, is_filter, drop_last_batch)
+
+    def map(
+        self,
+        function: Callable[..., Any] | Mapping[str, pl.Expr] | Sequence[pl.Expr] | pl.Expr | None = None,
+        with_indices: bool = False,
+        input_columns: str | Sequence[str] | None = None,
+        batched: bool = False,
+        batch_size: int | None = 1000,
+        drop_last_batch: bool = False,
+        remove_columns: str | Sequence[str] | None = None,
+        fn_kwargs: dict[str, Any] | None = None,
+        features: Features | None = None,
+        **kw: Any,
+    ) -> Dataset:
+        """``datasets``' ``map``. Polars expressions (a dict name -> expr, or exprs) compile to ``with_columns``;
+        a Python function runs per batch of python values (per row unless ``batched=True``)."""
+        remove = _as_list(remove_columns)
+        self._require(remove)
+        if function is None:
+            out = self.remove_columns(remove) if remove else self
+        elif isinstance(function, Mapping | pl.Expr) or (isinstance(function, Sequence) and not callable(function)):
+            exprs = [e.alias(k) for k, e in function.items()] if isinstance(function, Mapping) else (
+                [function] if isinstance(function, pl.Expr) else list(function))
+            out = self._with(st.WithColumns(tuple(exprs), "map"))
+            kept = [c for c in remove if c not in [e.meta.output_name(raise_if_undetermined=False) for e in exprs]]
+            out = out.remove_columns(kept) if kept else out
+        else:
+            out = self._with(self._python_step(function, with_indices, input_columns, batched, batch_size, fn_kwargs, tuple(remove), False, drop_last_batch))
+        return out.cast(features) if features is not None else out
+
+    def with_columns(self, *exprs: pl.Expr, **named: pl.Expr) -> Dataset:
+        """Add or replace columns with Polars expressions."""
+        return self._with(st.WithColumns((*exprs, *(e.alias(k) for k, e in named.items())), "with_columns"))
+
+    def map_schema(self, mapper: Callable[[pl.LazyFrame], pl.LazyFrame], *, preserves_len: bool = False) -> Dataset:
+        """Apply a schema mapper (``LazyFrame -> LazyFrame``); uses ``mapper.features`` when it has them."""
+        label = getattr(mapper, "__name__", None) or type(mapper).__name__
+        feats = getattr(mapper, "features", None)
+        return self._with(st.LazyFn(mapper, label, preserves_len), features=feats)
+
+    def unique(self, column: str) -> list[Any]:
+        """The distinct values of a column, in order of first appearance."""
+        self._require([column])
+        return self.lazy().select(pl.col(column).unique(maintain_order=True)).collect().get_column(column).to_list()
+
+    def shard(self, num_shards: int, index: int, contiguous: bool = True, **kw: Any) -> Dataset:
+        if not 0 <= index < num_shards:
+            raise InvalidArgumentError("index should be in [0, num_shards-1]")
+        n = len(self)
+        if contiguous:
+            div, mod = divmod(n, num_shards)
+            start = div * index + min(index, mod)
+            return self.select(range(start, start + div + (1 if index < mod else 0)))
+        return self.select(np.arange(index, n, num_shards))
+
+    def batch(self, batch_size: int, drop_last_batch: bool = False, **kw: Any) -> Dataset:
+        """Each row becomes a batch of ``batch_size`` rows (columns become lists)."""
+        cols = self.column_names
+        grp = pl.int_range(pl.len()) // batch_size
+
+        def batcher(lf: pl.LazyFrame) -> pl.LazyFrame:
+            out = lf.with_columns(grp.alias(st.INDEX_COLUMN)).group_by(st.INDEX_COLUMN, maintain_order=True).agg(cols)
+            if drop_last_batch:
+                out = out.filter(pl.col(cols[0]).list.len() == batch_size)
+            return out.drop(st.INDEX_COLUMN)
+
+        return self._with(st.LazyFn(batcher, f"batch({batch_size})"))
+
+    def train_test_split(self, test_size: float | int | None = None, train_size: float | int | None = None, shuffle: bool = True, stratify_by_column: str | None = None, seed: int | None = None, generator: np.random.Generator | None = None, **kw: Any) -> Any:
+        from polards.dataset.split import train_test_split
+
+        return train_test_split(self, test_size, train_size, shuffle, stratify_by_column, seed, generator)
+
+    def add_item(self, item: Mapping[str, Any]) -> Dataset:
+        from polards.dataset.combine import concatenate_datasets
+
+        other = Dataset.from_polars(construct.frame_from_columns({k: [item.get(k)] for k in self.column_names}, self.features).cast(dict(self.features.to_polars_schema())))
+        return concatenate_datasets([self, other._with_features(self.features)])
+
+    # ------------------------------------------------------------------------------------------- columns
+    def select_columns(self, column_names: str | Sequence[str], **kw: Any) -> Dataset:
+        cols = _as_list(column_names)
+        missing = [c for c in cols if c not in self.column_names]
+        if missing:
+            msg = f"Column name {missing} not in the dataset. Current columns in the dataset: {self.column_names}."
+            raise ColumnNotFoundError(msg)
+        return self._with(st.Project(tuple(cols)), features=Features({c: self.features[c] for c in cols}))
+
+    def remove_columns(self, column_names: str | Sequence[str], **kw: Any) -> Dataset:
+        cols = _as_list(column_names)
+        missing = [c for c in cols if c not in self.column_names]
+        if missing:
+            msg = f"Column name {missing} not in the dataset. Current columns in the dataset: {self.column_names}"
+            raise ColumnNotFoundError(msg)
+        keep = [c for c in self.column_names if c not in cols]
+        return self._with(st.Project(tuple(keep)), features=Features({c: self.features[c] for c in keep}))
+
+    def rename_column(self, original_column_name: str, new_column_name: str, **kw: Any) -> Dataset:
+        return self.rename_columns({original_column_name: new_column_name})
+
+    def rename_columns(self, column_mapping: Mapping[str, str], **kw: Any) -> Dataset:
+        for old, new in column_mapping.items():
+            if old not in self.column_names:
+                msg = f"Original column name {old} not in the dataset. Current columns in the dataset: {self.column_names}"
+                raise ColumnNotFoundError(msg)
+            if new in self.column_names and new not in column_mapping:
+                msg = (f"New column name {new} already in the dataset. Please choose a column name which is not already "
+                       f"in the dataset. Current columns in the dataset: {self.column_names}")
+                raise ColumnExistsError(msg)
+        feats = Features({column_mapping.get(k, k): v for k, v in self.features.items()})
+        return self._with(st.Rename(tuple(column_mapping.items())), features=feats)
+
+    def add_column(self, name: str, column: Sequence[Any] | pl.Series | np.ndarray, feature: Any = None, **kw: Any) -> Dataset:
+        if name in self.column_names:
+            raise ColumnExistsError(f"The table can't have duplicated columns but columns [{name!r}] are duplicated.")
+        values = pl.Series(name, column, strict=False) if not isinstance(column, pl.Series) else column.alias(name)
+        if len(values) != len(self):
+            raise InvalidArgumentError(f"Column {name!r} has {len(values)} values but the dataset has {len(self)} rows.")
+        if feature is not None:
+            values = values.cast(to_polars_dtype(feature))
+        right = (st.Source(values.to_frame().lazy(), f"column {name}"),)
+        feats = Features({**self.features, name: feature}) if feature is not None else None
+        out = self._with(plan=(st.Concat((self._plan, right), axis=1),), features=feats)
+        return out if feats is not None else out._with_features(self.features.reconcile(out.lazy().collect_schema()))
+
+    def cast(self, features: Features, **kw: Any) -> Dataset:
+        if sorted(features) != sorted(self.column_names):
+            msg = f"The columns in features ({list(features)}) must be identical as the columns in the dataset: {self.column_names}"
+            raise InvalidArgumentError(msg)
+        dtypes = tuple((k, to_polars_dtype(features[k])) for k in self.column_names)
+        ordered = Features({k: features[k] for k in self.column_names})
+        return self._with(st.Cast(dtypes), features=ordered)
+
+    def cast_column(self, column: str, feature: Any, **kw: Any) -> Dataset:
+        if column not in self.column_names:
+            msg = f"The columns in features ({[*self.column_names, column]}) must be identical as the columns in the dataset: {self.column_names}"
+            raise ColumnNotFoundError(msg)
+        feats = Features({**self.features, column: feature})
+        old = self.features[column]
+        if isinstance(feature, ClassLabel) and not isinstance(old, ClassLabel) and to_polars_dtype(old) == pl.String:
+            expr = pl.col(column).replace_strict(list(feature.names or ()), list(range(feature.num_classes or 0)), return_dtype=pl.Int64)
+            return self._with(st.WithColumns((expr,), "cast_column"), features=feats)
+        return self._with(st.Cast(((column, to_polars_dtype(feature)),)), features=feats)
+
+    def class_encode_column(self, column: str, include_nulls: bool = False) -> Dataset:
+        """Turn a column of values into a ``ClassLabel`` (names sorted, as in ``datasets``)."""
+        self._require([column])
+        values = self.lazy().select(pl.col(column).drop_nulls().unique()).collect().get_column(column).to_list()
+        names = sorted(str(v) for v in values)
+        feature = ClassLabel(names=names)
+        expr = pl.col(column).cast(pl.String).replace_strict(names, list(range(len(names))), default=None, return_dtype=pl.Int64)
+        return self._with(st.WithColumns((expr,), "class_encode_column"), features=Features({**self.features, column: feature}))
+
+    def flatten(self, max_depth: int = 16) -> Dataset:
+        """Struct columns become ``parent.child`` columns (recursively), as in ``datasets``."""
+        ds = self
+        for _ in range(max_depth):
+            feats = ds.features
+            structs = [k for k, v in feats.items() if isinstance(v, dict)]
+            if not structs:
+                return ds
+            exprs, new_feats = [], {}
+            for k, v in feats.items():
+                if isinstance(v, dict):
+                    for sub, f in v.items():
+                        exprs.append(pl.col(k).struct.field(sub).alias(f"{k}.{sub}"))
+                        new_feats[f"{k}.{sub}"] = f
+                else:
+                    exprs.append(pl.col(k))
+                    new_feats[k] = v
+            ds = ds._with(st.LazyFn(lambda lf, e=exprs: lf.select(e), "flatten", True), features=Features(new_feats))
+        return ds
+
+    # ---------------------------------------------------------------------------------------------- cache
+    def cache(self, cache_dir: str | None = None) -> Dataset:
+        """Materialise the plan once to an Arrow IPC file and scan it memory-mapped (lazy API kept)."""
+        from polards.dataset.cache import cache_dataset
+
+        return cache_dataset(self, cache_dir)
+
+    def cleanup_cache_files(self) -> int:
+        from polards.dataset.cache import cleanup_cache_files
+
+        return cleanup_cache_files(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__

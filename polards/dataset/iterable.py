@@ -1,0 +1,459 @@
+"""``IterableDataset``: a stream of Polars batches over shards, with bounded memory.
+
+A shard is a ``pl.LazyFrame`` (read with ``collect_batches``) or a zero-arg callable returning an iterator of
+``pl.DataFrame`` batches (e.g. a remote JSON-lines reader). Verbs add stream operations; expression-only
+operations at the head of the pipeline are pushed into each shard's lazy plan.
+
+>>> import polars as pl
+>>> from polards import IterableDataset
+>>> it = IterableDataset.from_shards([pl.LazyFrame({"a": [1, 2]}), pl.LazyFrame({"a": [3, 4, 5]})])
+>>> [r["a"] for r in it.filter(pl.col("a") > 1).take(3)]
+[2, 3, 4]
+>>> it.n_shards
+2
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from polards.core import steps as st
+from polards.core.udf import map_batch
+from polards.exceptions import ColumnNotFoundError, InvalidArgumentError
+from polards.features import Features
+
+Shard = pl.LazyFrame | Callable[[], Iterator[pl.DataFrame]]
+DEFAULT_BATCH = 1000
+
+
+@dataclass(frozen=True, eq=False)
+class _Lazy:
+    """An expression-only op, valid on a LazyFrame and on each batch."""
+
+    fn: Callable[[pl.LazyFrame], pl.LazyFrame]
+    label: str
+
+
+@dataclass(frozen=True, eq=False)
+class _Stream:
+    """A stateful op over the whole stream of batches (take, skip, batch, python map, buffer shuffle)."""
+
+    fn: Callable[[Iterator[pl.DataFrame], Any], Iterator[pl.DataFrame]]
+    label: str
+
+
+def _rebatch(batches: Iterable[pl.DataFrame], size: int, drop_last: bool = False) -> Iterator[pl.DataFrame]:
+    """Exact ``size``-row batches from a stream of frames of any size."""
+    pending: list[pl.DataFrame] = []
+    have = 0
+    for df in batches:
+        if df.height == 0:
+            continue
+        pending.append(df)
+        have += df.height
+        while have >= size:
+            buf = pl.concat(pending, how="vertical_relaxed") if len(pending) > 1 else pending[0]
+            yield buf.slice(0, size)
+            rest = buf.slice(size)
+            pending, have = ([rest] if rest.height else []), rest.height
+    if pending and not drop_last:
+        yield pl.concat(pending, how="vertical_relaxed") if len(pending) > 1 else pending[0]
+
+
+def _effective_generator(seed: int | None, generator: np.random.Generator | None, epoch: int) -> np.random.Generator:
+    """``datasets``' rule: epoch 0 uses the generator, later epochs derive a new seed from it."""
+    base = generator if generator is not None else np.random.default_rng(seed)
+    if epoch == 0:
+        return copy.deepcopy(base)
+    eff = int(copy.deepcopy(base).integers(0, 1 << 63)) - epoch
+    return np.random.default_rng(eff + (1 << 63) if eff < 0 else eff)
+
+
+class IterableDataset:
+    """A streaming dataset over shards; iterate rows with ``for``, batches with ``iter(batch_size)``."""
+
+    __slots__ = ("_shards", "_ops", "_features", "_shuffle", "_epoch", "_format")
+
+    def __init__(self, shards: Sequence[Shard], ops: tuple[Any, ...] = (), features: Features | None = None, shuffle: tuple[Any, ...] | None = None, epoch: int = 0, format: str = "python") -> None:
+        self._shards = tuple(shards)
+        self._ops = ops
+        self._features = features
+        self._shuffle = shuffle  # (seed, generator) when shard order is shuffled
+        self._epoch = epoch
+        self._format = format
+
+    @classmethod
+    def from_shards(cls, shards: Sequence[Shard], features: Features | None = None) -> IterableDataset:
+        """Stream over ``shards`` in order; ``features`` default to the first lazy shard's schema."""
+        if features is None and shards and isinstance(shards[0], pl.LazyFrame):
+            features = Features.from_polars_schema(shards[0].collect_schema())
+        return cls(shards, (), features)
+
+    @classmethod
+    def from_generator(cls, generator: Callable[..., Iterator[dict[str, Any]]], features: Features | None = None, gen_kwargs: dict[str, Any] | None = None) -> IterableDataset:
+        def shard() -> Iterator[pl.DataFrame]:
+            from polards.dataset.construct import frame_from_columns
+
+            rows: list[dict[str, Any]] = []
+            for row in generator(**(gen_kwargs or {})):
+                rows.append(row)
+                if len(rows) == DEFAULT_BATCH:
+                    yield frame_from_columns({k: [r.get(k) for r in rows] for k in rows[0]}, features)
+                    rows = []
+            if rows:
+                yield frame_from_columns({k: [r.get(k) for r in rows] for k in rows[0]}, features)
+
+        return cls([shard], (), features)
+
+    def _with(self, op: Any = None, *, features: Features | None | bool = True, **changes: Any) -> IterableDataset:
+        feats = self._features if features is True else features
+        ops = (*self._ops, op) if op is not None else self._ops
+        kw = {"shards": self._shards, "ops": ops, "features": feats, "shuffle": self._shuffle, "epoch": self._epoch, "format": self._format}
+        kw.update(changes)
+        return IterableDataset(**kw)
+
+    def _lazy_op(self, fn: Callable[[pl.LazyFrame], pl.LazyFrame], label: str) -> IterableDataset:
+        feats: Features | None = None
+        if self._features is not None:
+            schema = fn(pl.LazyFrame(schema=self._features.to_polars_schema())).collect_schema()
+            feats = self._features.reconcile(schema)
+        return self._with(_Lazy(fn, label), features=feats)
+
+    # ------------------------------------------------------------------------------------------- metadata
+    @property
+    def features(self) -> Features | None:
+        return self._features
+
+    @property
+    def column_names(self) -> list[str] | None:
+        return list(self._features) if self._features is not None else None
+
+    @property
+    def n_shards(self) -> int:
+        return len(self._shards)
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    def set_epoch(self, epoch: int) -> None:
+        """In place, as in ``datasets``: the next iteration reshuffles with an epoch-derived seed."""
+        self._epoch = epoch
+
+    def __repr__(self) -> str:
+        return f"IterableDataset({{\n    features: {self.column_names or 'Unknown'},\n    num_shards: {self.n_shards}\n}})"
+
+    def _require(self, cols: Iterable[str]) -> None:
+        if self._features is None:
+            return
+        missing = [c for c in cols if c not in self._features]
+        if missing:
+            raise ColumnNotFoundError.from_names(missing, list(self._features))
+
+    # ------------------------------------------------------------------------------------------- iteration
+    def _shard_order(self) -> list[int]:
+        if self._shuffle is None:
+            return list(range(len(self._shards)))
+        rng = _effective_generator(*self._shuffle, self._epoch)
+        return [int(i) for i in rng.permutation(len(self._shards))]
+
+    def _shard_batches(self, shard: Shard, lazy_ops: list[_Lazy], chunk: int) -> Iterator[pl.DataFrame]:
+        if isinstance(shard, pl.LazyFrame):
+            lf = shard
+            for op in lazy_ops:
+                lf = op.fn(lf)
+            yield from lf.collect_batches(chunk_size=chunk, lazy=True)
+            return
+        for df in shard():
+            for op in lazy_ops:
+                df = op.fn(df.lazy()).collect()
+            yield df
+
+    def _stream(self, chunk: int = DEFAULT_BATCH) -> Iterator[pl.DataFrame]:
+        head = 0
+        while head < len(self._ops) and isinstance(self._ops[head], _Lazy):
+            head += 1
+        lazy_ops = list(self._ops[:head])
+        stream: Iterator[pl.DataFrame] = (
+            df for i in self._shard_order() for df in self._shard_batches(self._shards[i], lazy_ops, chunk)
+        )
+        for op in self._ops[head:]:
+            if isinstance(op, _Lazy):
+                stream = (op.fn(df.lazy()).collect() for df in stream)
+            else:
+                stream = op.fn(stream, self)
+        return (df for df in stream if df.height)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        from polards.dataset import formatting
+
+        feats = self._features or Features()
+        for df in self._stream():
+            data = formatting.format_batch(df, "python", feats)
+            keys = list(data)
+            for vals in zip(*data.values(), strict=True):
+                yield dict(zip(keys, vals, strict=True))
+
+    def iter(self, batch_size: int, drop_last_batch: bool = False) -> Iterator[Any]:
+        """Batches of exactly ``batch_size`` rows (the last one shorter unless dropped)."""
+        from polards.dataset import formatting
+
+        feats = self._features or Features()
+        for df in _rebatch(self._stream(batch_size), batch_size, drop_last_batch):
+            yield formatting.format_batch(df, self._format, feats)
+
+    def with_format(self, type: str | None = None) -> IterableDataset:
+        from polards.dataset.formatting import check_format
+
+        return self._with(format=check_format(type))
+
+    def to_polars(self) -> pl.DataFrame:
+        """Collect the whole stream (for small streams and tests)."""
+        frames = list(self._stream())
+        if frames:
+            return pl.concat(frames, how="vertical_relaxed")
+        return pl.DataFrame(schema=self._features.to_polars_schema() if self._features else None)
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return list(self)
+
+    # ---------------------------------------------------------------------------------------------- verbs
+    def take(self, n: int) -> IterableDataset:
+        def op(stream: Iterator[pl.DataFrame], _: Any) -> Iterator[pl.DataFrame]:
+            left = n
+            for df in stream:
+                if left <= 0:
+                    return
+                yield df.head(left)
+                left -= df.height
+
+        return self._with(_Stream(op, f"take({n})"))
+
+    def skip(self, n: int) -> IterableDataset:
+        def op(stream: Iterator[pl.DataFrame], _: Any) -> Iterator[pl.DataFrame]:
+            left = n
+            for df in stream:
+                if left >= df.height:
+                    left -= df.height
+                    continue
+                yield df.slice(left)
+                left = 0
+
+        return self._with(_Stream(op, f"skip({n})"))
+
+    def filter(self, function: Callable[..., Any] | pl.Expr | None = None, with_indices: bool = False, input_columns: str | Sequence[str] | None = None, batched: bool = False, batch_size: int | None = 1000, fn_kwargs: dict[str, Any] | None = None) -> IterableDataset:
+        if function is None:
+            return self
+        if isinstance(function, pl.Expr):
+            return self._lazy_op(lambda lf, e=function: lf.filter(e), "filter")
+        step = self._python_step(function, with_indices, input_columns, batched, batch_size, fn_kwargs, (), True)
+        return self._with(_Stream(self._python_op(step), "python filter"))
+
+    def map(self, function: Callable[..., Any] | Mapping[str, pl.Expr] | Sequence[pl.Expr] | pl.Expr | None = None, with_indices: bool = False, input_columns: str | Sequence[str] | None = None, batched: bool = False, batch_size: int | None = 1000, drop_last_batch: bool = False, remove_columns: str | Sequence[str] | None = None, fn_kwargs: dict[str, Any] | None = None, features: Features | None = None) -> IterableDataset:
+        remove = [remove_columns] if isinstance(remove_columns, str) else list(remove_columns or [])
+        self._require(remove)
+        if function is None:
+            return self.remove_columns(remove) if remove else self
+        if isinstance(function, Mapping | pl.Expr) or (isinstance(function, Sequence) and not callable(function)):
+            exprs = [e.alias(k) for k, e in function.items()] if isinstance(function, Mapping) else ([function] if isinstance(function, pl.Expr) else list(function))
+            out = self._lazy_op(lambda lf, e=exprs: lf.with_columns(e), "map")
+            return out.remove_columns(remove) if remove else out
+        step = self._python_step(function, with_indices, input_columns, batched, batch_size, fn_kwargs, tuple(remove), False, drop_last_batch)
+        return self._with(_Stream(self._python_op(step), "python map"), features=features)
+
+    def _python_step(self, fn: Callable[..., Any], with_indices: bool, input_columns: Any, batched: bool, batch_size: int | None, fn_kwargs: dict[str, Any] | None, remove: tuple[str, ...], is_filter: bool, drop_last_batch: bool = False) -> st.PythonMap:
+        cols = [input_columns] if isinstance(input_columns, str) else (list(input_columns) if input_columns is not None else None)
+        self._require(cols or [])
+        decoders = tuple((self._features or Features()).decoders().items())
+        return st.PythonMap(fn, batched, batch_size if batch_size and batch_size > 0 else None, with_indices,
+                            tuple(cols) if cols is not None else None, remove, tuple((fn_kwargs or {}).items()),
+                            decoders, is_filter, drop_last_batch)
+
+    @staticmethod
+    def _python_op(step: st.PythonMap) -> Callable[[Iterator[pl.DataFrame], Any], Iterator[pl.DataFrame]]:
+        def op(stream: Iterator[pl.DataFrame], _: Any) -> Iterator[pl.DataFrame]:
+            offset = 0
+            size = step.batch_size if step.batched and step.batch_size else DEFAULT_BATCH
+            for df in _rebatch(stream, size, step.drop_last_batch):
+                if step.with_indices:
+                    df = df.with_row_index(st.INDEX_COLUMN, offset=offset)
+                offset += df.height
+                out = map_batch(step, df)
+                yield out.filter(pl.col(st.MASK_COLUMN)).drop(st.MASK_COLUMN) if step.is_filter else out
+
+        return op
+
+    def shuffle(self, seed: int | None = None, generator: np.random.Generator | None = None, buffer_size: int = 1000) -> IterableDataset:
+        """Shuffle the shard order and rows through a buffer of ``buffer_size`` (``datasets``' algorithm)."""
+        if seed is None and generator is None:
+            seed = int(np.random.default_rng().integers(0, 1 << 63))
+
+        def op(stream: Iterator[pl.DataFrame], ds: IterableDataset) -> Iterator[pl.DataFrame]:
+            rng = _effective_generator(seed, generator, ds._epoch)
+            yield from _buffer_shuffle(stream, rng, buffer_size)
+
+        return self._with(_Stream(op, f"shuffle(buffer_size={buffer_size})"), shuffle=(seed, generator))
+
+    def batch(self, batch_size: int, drop_last_batch: bool = False) -> IterableDataset:
+        def op(stream: Iterator[pl.DataFrame], _: Any) -> Iterator[pl.DataFrame]:
+            for df in _rebatch(stream, batch_size, drop_last_batch):
+                yield df.select(pl.all().implode())
+
+        feats = Features.from_polars_schema(pl.LazyFrame(schema=self._features.to_polars_schema()).select(pl.all().implode()).collect_schema()) if self._features else None
+        return self._with(_Stream(op, f"batch({batch_size})"), features=feats)
+
+    def select_columns(self, column_names: str | Sequence[str]) -> IterableDataset:
+        cols = [column_names] if isinstance(column_names, str) else list(column_names)
+        self._require(cols)
+        return self._lazy_op(lambda lf: lf.select(cols), "select_columns")
+
+    def remove_columns(self, column_names: str | Sequence[str]) -> IterableDataset:
+        cols = [column_names] if isinstance(column_names, str) else list(column_names)
+        self._require(cols)
+        return self._lazy_op(lambda lf: lf.drop(cols), "remove_columns")
+
+    def rename_column(self, original_column_name: str, new_column_name: str) -> IterableDataset:
+        return self.rename_columns({original_column_name: new_column_name})
+
+    def rename_columns(self, column_mapping: Mapping[str, str]) -> IterableDataset:
+        self._require(column_mapping)
+        mapping = dict(column_mapping)
+        out = self._lazy_op(lambda lf: lf.rename(mapping), "rename")
+        if self._features is not None:
+            out._features = Features({mapping.get(k, k): v for k, v in self._features.items()})
+        return out
+
+    def cast_column(self, column: str, feature: Any) -> IterableDataset:
+        from polards.features import to_polars_dtype
+
+        self._require([column])
+        out = self._lazy_op(lambda lf: lf.with_columns(pl.col(column).cast(to_polars_dtype(feature))), "cast_column")
+        if out._features is not None:
+            out._features = Features({**out._features, column: feature})
+        return out
+
+    def map_schema(self, mapper: Callable[[pl.LazyFrame], pl.LazyFrame]) -> IterableDataset:
+        out = self._lazy_op(mapper, getattr(mapper, "__name__", "mapper"))
+        feats = getattr(mapper, "features", None)
+        if feats is not None:
+            out._features = feats
+        return out
+
+    def with_columns(self, *exprs: pl.Expr, **named: pl.Expr) -> IterableDataset:
+        all_exprs = [*exprs, *(e.alias(k) for k, e in named.items())]
+        return self._lazy_op(lambda lf: lf.with_columns(all_exprs), "with_columns")
+
+    def shard(self, num_shards: int, index: int, contiguous: bool = True) -> IterableDataset:
+        """Every ``num_shards``-th shard (``contiguous=False``) or a contiguous block of shards."""
+        if not 0 <= index < num_shards:
+            raise InvalidArgumentError("index should be in [0, num_shards-1]")
+        n = len(self._shards)
+        if num_shards > n:
+            raise InvalidArgumentError(f"Cannot shard an IterableDataset of {n} shards into {num_shards} parts. Hint: use polards.split_dataset_by_node for row-level splitting.")
+        if contiguous:
+            div, mod = divmod(n, num_shards)
+            start = div * index + min(index, mod)
+            picked = self._shards[start : start + div + (1 if index < mod else 0)]
+        else:
+            picked = self._shards[index::num_shards]
+        return self._with(shards=picked)
+
+
+def _buffer_shuffle(stream: Iterator[pl.DataFrame], rng: np.random.Generator, buffer_size: int) -> Iterator[pl.DataFrame]:
+    """The ``datasets`` buffer shuffle, over (frame, row) references instead of python dicts."""
+    frames: list[pl.DataFrame | None] = []
+    buffer: list[tuple[int, int]] = []
+    out: list[tuple[int, int]] = []
+
+    def random_indices() -> Iterator[int]:
+        while True:
+            yield from (int(i) for i in rng.integers(0, buffer_size, size=1000))
+
+    def emit(refs: list[tuple[int, int]]) -> pl.DataFrame:
+        fs = np.fromiter((f for f, _ in refs), dtype=np.int64, count=len(refs))
+        rs = np.fromiter((r for _, r in refs), dtype=np.int64, count=len(refs))
+        parts, positions = [], []
+        for f in np.unique(fs):
+            mask = fs == f
+            frame = frames[int(f)]
+            assert frame is not None
+            parts.append(frame[rs[mask]])
+            positions.append(np.flatnonzero(mask))
+        merged = pl.concat(parts, how="vertical_relaxed")
+        return merged[np.argsort(np.concatenate(positions), kind="stable")]
+
+    picks = random_indices()
+    for df in stream:
+        fi = len(frames)
+        frames.append(df)
+        for r in range(df.height):
+            if len(buffer) == buffer_size:
+                i = next(picks)
+                out.append(buffer[i])
+                buffer[i] = (fi, r)
+            else:
+                buffer.append((fi, r))
+        if len(out) >= DEFAULT_BATCH:
+            yield emit(out)
+            out = []
+            live = {f for f, _ in buffer}
+            frames = [f if i in live else None for i, f in enumerate(frames)]
+    if out:
+        yield emit(out)
+    rng.shuffle(buffer)  # type: ignore[arg-type]
+    if buffer:
+        yield emit(buffer)
+
+
+def concatenate_iterable(dsets: list[IterableDataset], axis: int = 0) -> IterableDataset:
+    if axis != 0:
+        raise InvalidArgumentError("concatenate_datasets(axis=1) is not supported for IterableDataset in polards.")
+
+    def make(ds: IterableDataset) -> Callable[[], Iterator[pl.DataFrame]]:
+        return lambda: ds._stream()
+
+    return IterableDataset([make(d) for d in dsets], (), dsets[0].features)
+
+
+def interleave_iterable(dsets: list[IterableDataset], probabilities: Sequence[float] | None, seed: int | None, stopping_strategy: str) -> IterableDataset:
+    """Row-level interleaving of streams (round robin, or sources drawn with ``probabilities``)."""
+
+    def rows(ds: IterableDataset) -> Iterator[pl.DataFrame]:
+        for df in ds._stream():
+            for i in range(df.height):
+                yield df.slice(i, 1)
+
+    def shard() -> Iterator[pl.DataFrame]:
+        iters = [rows(d) for d in dsets]
+        exhausted = [False] * len(dsets)
+        rng = np.random.default_rng(seed)
+        out: list[pl.DataFrame] = []
+        restarts = [0] * len(dsets)
+        i = -1
+        while True:
+            i = (i + 1) % len(dsets) if probabilities is None else int(rng.choice(len(dsets), p=probabilities))
+            try:
+                out.append(next(iters[i]))
+            except StopIteration:
+                exhausted[i] = True
+                if stopping_strategy == "first_exhausted" or all(exhausted):
+                    break
+                if stopping_strategy == "all_exhausted":
+                    iters[i] = rows(dsets[i])
+                    restarts[i] += 1
+                    out.append(next(iters[i]))
+                else:
+                    continue
+            if len(out) >= DEFAULT_BATCH:
+                yield pl.concat(out, how="vertical_relaxed")
+                out = []
+        if out:
+            yield pl.concat(out, how="vertical_relaxed")
+
+    return IterableDataset([shard], (), dsets[0].features)

@@ -1,0 +1,138 @@
+"""Every exception polards raises, in one place.
+
+Each class subclasses :class:`PolardsError` *and* the builtin exception that Hugging Face ``datasets`` raises
+in the same situation, so ``except ValueError`` / ``except KeyError`` code written for ``datasets`` keeps
+working. Messages name the culprit and, where useful, end with a ``Hint:`` line.
+
+Examples
+--------
+>>> from polards.exceptions import ColumnNotFoundError
+>>> err = ColumnNotFoundError.from_names(["qestion"], ["question", "answer"])
+>>> isinstance(err, ValueError)
+True
+>>> print(err)
+Column 'qestion' not in the dataset. Current columns in the dataset: ['question', 'answer'].
+Hint: did you mean 'question'?
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class PolardsError(Exception):
+    """Base class of every polards error."""
+
+
+def _hint(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f"\nHint: did you mean {close[0]!r}?" if close else ""
+
+
+# --------------------------------------------------------------------------------------------------- plan/schema
+class ColumnNotFoundError(PolardsError, ValueError):
+    """A column named by the caller does not exist (``datasets`` raises ``ValueError``)."""
+
+    @classmethod
+    def from_names(cls, missing: Iterable[str], available: Iterable[str]) -> ColumnNotFoundError:
+        missing = list(missing)
+        available = list(available)
+        names = ", ".join(repr(m) for m in missing)
+        noun = "Column" if len(missing) == 1 else "Columns"
+        msg = f"{noun} {names} not in the dataset. Current columns in the dataset: {available}."
+        return cls(msg + _hint(missing[0], available))
+
+
+class ColumnExistsError(PolardsError, ValueError):
+    """A column that would be created already exists."""
+
+
+class DatasetIndexError(PolardsError, IndexError):
+    """A row index is out of range."""
+
+
+class InvalidArgumentError(PolardsError, ValueError):
+    """An argument has a valid type but an invalid value."""
+
+
+class FeatureTypeError(PolardsError, TypeError):
+    """A value or feature has the wrong type."""
+
+
+class CastError(PolardsError, ValueError):
+    """A cast between features is not possible."""
+
+
+class UDFError(PolardsError, RuntimeError):
+    """A user function passed to ``map``/``filter`` failed or returned an unusable value."""
+
+
+class MalformedFileError(PolardsError, ValueError):
+    """A data file could not be parsed."""
+
+
+# --------------------------------------------------------------------------------------------------- loading/hub
+class DatasetNotFoundError(PolardsError, FileNotFoundError):
+    """The dataset (repo or local path) does not exist (``datasets.exceptions.DatasetNotFoundError``)."""
+
+
+class ConfigNotFoundError(PolardsError, ValueError):
+    """The config name is not one of the dataset's configs."""
+
+    @classmethod
+    def from_names(cls, repo: str, name: str, available: Iterable[str]) -> ConfigNotFoundError:
+        available = list(available)
+        msg = f"BuilderConfig {name!r} not found for dataset {repo!r}. Available: {available}."
+        return cls(msg + _hint(name, available))
+
+
+class SplitNotFoundError(PolardsError, ValueError):
+    """The split is not one of the config's splits."""
+
+    @classmethod
+    def from_names(cls, split: str, available: Iterable[str]) -> SplitNotFoundError:
+        available = list(available)
+        msg = f'Unknown split "{split}". Should be one of {available}.'
+        return cls(msg + _hint(split, available))
+
+
+class DataFilesNotFoundError(PolardsError, FileNotFoundError):
+    """No data file matched the given patterns."""
+
+
+class GatedRepoError(PolardsError, PermissionError):
+    """A gated or private repo was asked for without a valid token."""
+
+
+class HubConnectionError(PolardsError, ConnectionError):
+    """The Hub could not be reached, or kept failing after the retry budget was spent."""
+
+
+class OfflineCacheMissError(PolardsError, FileNotFoundError):
+    """Offline mode is on and the cache does not hold what was asked for."""
+
+
+class IntegrityError(PolardsError, OSError):
+    """A downloaded file's checksum does not match the one the Hub reports."""
+
+
+# --------------------------------------------------------------------------------------------------- eval/sandbox
+class GradingError(PolardsError, RuntimeError):
+    """Grading failed for a reason other than a wrong answer."""
+
+
+class ExtractionError(PolardsError, ValueError):
+    """No answer could be extracted from a text."""
+
+
+class SandboxError(PolardsError, RuntimeError):
+    """The sandbox could not run a program."""
+
+
+class IsolationError(SandboxError):
+    """The requested isolation could not be set up (raised with ``strict=True``)."""
+
+
+class ResultStoreError(PolardsError, RuntimeError):
+    """The result store could not read or write a run."""

@@ -1,0 +1,199 @@
+"""Lazy readers for local files and http(s) URLs: parquet, JSON lines / JSON, CSV, text (optionally compressed).
+
+Every format ends as one ``pl.LazyFrame``. JSON lines go through ``scan_ndjson`` (streaming); a JSON document
+(a records array or ``{"data": [...]}``) is parsed with pyarrow/Polars once, since it has no line structure.
+
+>>> import tempfile, os
+>>> d = tempfile.mkdtemp(); p = os.path.join(d, "x.jsonl")
+>>> _ = open(p, "w").write('{"a": 1}\\n{"a": 2}\\n')
+>>> scan_files([p]).collect()["a"].to_list()
+[1, 2]
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from polards.exceptions import DataFilesNotFoundError, InvalidArgumentError, MalformedFileError
+
+COMPRESSIONS = (".gz", ".zst", ".zstd", ".bz2", ".xz")
+_EXT_FORMAT = {
+    ".parquet": "parquet",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".json": "json",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "text",
+    ".text": "text",
+    ".arrow": "arrow",
+    ".ipc": "arrow",
+}
+
+
+def strip_compression(path: str) -> tuple[str, str | None]:
+    for ext in COMPRESSIONS:
+        if path.endswith(ext):
+            return path[: -len(ext)], ext
+    return path, None
+
+
+def infer_format(path: str) -> str | None:
+    """The builder name for a file name (``data/train.jsonl.gz`` -> ``json``)."""
+    base, _ = strip_compression(path.split("?")[0])
+    return _EXT_FORMAT.get(os.path.splitext(base)[1].lower())
+
+
+def is_url(path: str) -> bool:
+    return "://" in path and not path.startswith("file://")
+
+
+def expand_paths(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[str]:
+    """Local globs expanded and sorted; URLs kept as they are. Raises when a local pattern matches nothing."""
+    items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    out: list[str] = []
+    for p in map(os.fspath, items):
+        p = p.removeprefix("file://")
+        if is_url(p):
+            out.append(p)
+            continue
+        p = os.path.expanduser(p)
+        if any(ch in p for ch in "*?["):
+            matches = sorted(m for m in _glob.glob(p, recursive=True) if os.path.isfile(m))
+            if not matches:
+                raise DataFilesNotFoundError(f"Unable to find any data file matching {p!r}.")
+            out.extend(matches)
+        elif os.path.isdir(p):
+            found = sorted(m for m in _glob.glob(os.path.join(p, "**", "*"), recursive=True) if os.path.isfile(m) and infer_format(m))
+            if not found:
+                raise DataFilesNotFoundError(f"No data files found in directory {p!r}.")
+            out.extend(found)
+        elif not os.path.exists(p):
+            raise DataFilesNotFoundError(f"Unable to find data file {p!r}.")
+        else:
+            out.append(p)
+    return out
+
+
+def _decompressed(path: str, ext: str) -> str:
+    """Polars reads gzip (and zstd) itself; other compressions are decoded once into a temp file."""
+    import bz2
+    import lzma
+    import tempfile
+
+    opener = {".bz2": bz2.open, ".xz": lzma.open}[ext]
+    fd, tmp = tempfile.mkstemp(suffix=os.path.basename(strip_compression(path)[0]))
+    with os.fdopen(fd, "wb") as out, opener(path, "rb") as src:
+        while chunk := src.read(1 << 20):
+            out.write(chunk)
+    return tmp
+
+
+def _readable(path: str) -> str:
+    _, ext = strip_compression(path)
+    if ext in (".bz2", ".xz") and not is_url(path):
+        return _decompressed(path, ext)
+    return path
+
+
+def _is_json_document(path: str) -> bool:
+    """True when a .json file holds one JSON document (array or object) rather than JSON lines."""
+    if is_url(path):
+        return False
+    import gzip
+
+    base, ext = strip_compression(path)
+    if not base.endswith(".json"):
+        return False
+    opener = gzip.open if ext == ".gz" else open
+    with opener(path, "rb") as f:
+        head = f.read(4096).lstrip()
+    if head[:1] == b"[":
+        return True
+    if head[:1] == b"{":
+        # one object per line -> JSON lines; a document spans lines before its first top-level close.
+        first_line = head.split(b"\n", 1)[0].strip()
+        return not first_line.endswith(b"}")
+    return False
+
+
+def _scan_json_document(path: str, field: str | None) -> pl.LazyFrame:
+    import json
+
+    import gzip
+
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        try:
+            obj = json.load(f)
+        except ValueError as e:
+            raise MalformedFileError(f"{path} is not valid JSON: {e}") from e
+    if isinstance(obj, dict):
+        key = field or ("data" if "data" in obj else None)
+        if key is None or key not in obj:
+            raise MalformedFileError(f"{path} holds a JSON object; pass field= naming the list of records (keys: {list(obj)[:10]}).")
+        obj = obj[key]
+    from polards.dataset.construct import frame_from_columns
+
+    keys: dict[str, None] = {}
+    for r in obj:
+        keys.update(dict.fromkeys(r))
+    return frame_from_columns({k: [r.get(k) for r in obj] for k in keys}).lazy()
+
+
+def scan_one_format(files: list[str], fmt: str, **opts: Any) -> pl.LazyFrame:
+    files = [_readable(f) for f in files]
+    if fmt == "parquet":
+        return pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
+    if fmt == "json":
+        docs = [f for f in files if _is_json_document(f)]
+        if docs:
+            return pl.concat([_scan_json_document(f, opts.get("field")) if f in docs else pl.scan_ndjson(f) for f in files], how="diagonal_relaxed")
+        return pl.scan_ndjson(files, infer_schema_length=opts.get("infer_schema_length", 10000))
+    if fmt == "csv":
+        sep = opts.get("sep") or opts.get("delimiter") or ("\t" if strip_compression(files[0])[0].endswith(".tsv") else ",")
+        return pl.scan_csv(files, separator=sep)
+    if fmt == "text":
+        return pl.scan_lines(files, name="text")
+    if fmt == "arrow":
+        return pl.scan_ipc(files)
+    raise InvalidArgumentError(f"Unknown data file format {fmt!r}. Hint: one of parquet, json, csv, text, arrow.")
+
+
+def scan_files(paths: Sequence[str], format: str | None = None, **opts: Any) -> pl.LazyFrame:
+    """One lazy frame over files of one or more formats (files of each format scanned together, in order)."""
+    files = list(paths)
+    if not files:
+        raise DataFilesNotFoundError("No data files given.")
+    fmts = [format or infer_format(f) for f in files]
+    unknown = [f for f, k in zip(files, fmts, strict=True) if k is None]
+    if unknown:
+        raise InvalidArgumentError(f"Cannot tell the format of {unknown[0]!r}. Hint: pass the builder name, e.g. 'json'.")
+    groups: list[tuple[str, list[str]]] = []
+    for f, k in zip(files, fmts, strict=True):
+        if groups and groups[-1][0] == k:
+            groups[-1][1].append(f)
+        else:
+            groups.append((str(k), [f]))
+    frames = [scan_one_format(fs, k, **opts) for k, fs in groups]
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+
+
+def parquet_features(path: str) -> Any:
+    """Features from a parquet footer (the ``huggingface`` metadata when present); reads no data pages."""
+    import pyarrow.parquet as pq
+
+    from polards.features import Features
+
+    if is_url(path):
+        return None
+    try:
+        schema = pq.read_schema(path)
+    except Exception as e:
+        raise MalformedFileError(f"{path} is not a readable parquet file: {e}") from e
+    return Features.from_arrow_schema(schema)

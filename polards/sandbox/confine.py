@@ -1,0 +1,239 @@
+"""Confinement primitives that run *inside* the sandbox child, before any untrusted code.
+
+This module is loaded by the child interpreter straight from its file (not through the ``polards`` package),
+so it imports only light stdlib modules. Every function either does its job or returns/raises a reason the
+caller can report; nothing here prints.
+
+The order the harness applies them in (as root, when the parent runs as root):
+
+1. :func:`unshare_namespaces` - a new mount and network namespace (``unshare(CLONE_NEWNS | CLONE_NEWNET)``);
+2. :func:`private_mounts` - a read-only ``/``, fresh size-capped tmpfs on ``/tmp``, ``/var/tmp`` and
+   ``/dev/shm`` (the work directory is carried over), and non-traversable directories such as ``/root``
+   replaced by an empty tmpfs that holds only what the interpreter needs;
+3. :func:`apply_rlimits` - CPU, address space, file size, processes, open files, core dumps;
+4. :func:`drop_privileges` - switch to the unprivileged per-slot uid/gid, no supplementary groups;
+5. :func:`lock_down` - ``PR_SET_NO_NEW_PRIVS`` and a parent-death ``SIGKILL``;
+6. :func:`install_socket_guard` - only when no network namespace could be made: an audit hook that refuses
+   to create internet sockets.
+
+Examples
+--------
+>>> rlimit_names()[:3]
+['RLIMIT_CPU', 'RLIMIT_AS', 'RLIMIT_FSIZE']
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import sys
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_MOVE = 8192
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+
+#: Directories replaced by a fresh private tmpfs in the child's mount namespace.
+SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+
+_LIBC = None
+
+
+def _libc():
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    return _LIBC
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        import ctypes
+
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def rlimit_names() -> list[str]:
+    """Names of the resource limits the sandbox sets, in the order it sets them."""
+    return ["RLIMIT_CPU", "RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_CORE"]
+
+
+def unshare_namespaces(mount: bool, network: bool) -> dict[str, str | None]:
+    """Enter new namespaces; return ``{"mount": error-or-None, "network": error-or-None}``.
+
+    Each namespace is tried on its own so that one refusal does not cost the other.
+    """
+    out: dict[str, str | None] = {}
+    for name, flag, wanted in (("network", CLONE_NEWNET, network), ("mount", CLONE_NEWNS, mount)):
+        if not wanted:
+            out[name] = "not requested"
+            continue
+        try:
+            _check(_libc().unshare(flag), f"unshare({name})")
+            out[name] = None
+        except OSError as exc:
+            out[name] = str(exc)
+    return out
+
+
+def unshare_user_network() -> str | None:
+    """Unprivileged fallback: a new user namespace together with a network namespace; error or ``None``."""
+    try:
+        _check(_libc().unshare(CLONE_NEWUSER | CLONE_NEWNET), "unshare(user+network)")
+        return None
+    except OSError as exc:
+        return str(exc)
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    enc = (lambda s: None if s is None else os.fsencode(s))  # noqa: E731
+    _check(_libc().mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+def _blocked_ancestor(path: str) -> str | None:
+    """The top-most ancestor of ``path`` that others cannot traverse (no ``o+x``), if any."""
+    parts = os.path.abspath(path).split(os.sep)
+    cur = os.sep
+    for part in parts[1:]:
+        cur = os.path.join(cur, part)
+        try:
+            st = os.stat(cur)
+        except OSError:
+            return None
+        if os.path.isdir(cur) and not st.st_mode & 0o001:
+            return cur
+    return None
+
+
+def private_mounts(workdir: str, needed: list[str], scratch_mb: int) -> list[str]:
+    """Set up the child's private file system view (requires a fresh mount namespace).
+
+    Parameters
+    ----------
+    workdir
+        The program's working directory; it stays writable and keeps its path.
+    needed
+        Paths the interpreter must still reach (``sys.prefix``, ``sys.path`` entries, ...). Any ancestor of
+        them that others cannot traverse (e.g. ``/root``, mode 0700) is covered with an empty tmpfs into
+        which only these paths are bind-mounted back, so the unprivileged child can import the standard
+        library but cannot see anything else there (tokens, caches, keys).
+    scratch_mb
+        Size cap of each fresh scratch tmpfs.
+
+    Returns
+    -------
+    list of str
+        Steps that could not be done (empty when everything worked).
+    """
+    problems: list[str] = []
+    _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    stage_root = os.path.join(workdir, ".stage")
+    os.mkdir(stage_root, 0o700)
+    counter = [0]
+
+    def stage(src: str) -> str:
+        counter[0] += 1
+        dst = os.path.join(stage_root, str(counter[0]))
+        os.mkdir(dst, 0o700) if os.path.isdir(src) else open(dst, "w").close()
+        _mount(src, dst, None, MS_BIND | MS_REC, None)
+        return dst
+
+    # 1. hide non-traversable ancestors of the interpreter's paths, keeping only the paths themselves.
+    groups: dict[str, list[str]] = {}
+    for path in sorted({os.path.realpath(p) for p in needed if p and os.path.exists(p)}):
+        top = _blocked_ancestor(path)
+        if top is None:
+            continue
+        kept = groups.setdefault(top, [])
+        if not any(path == k or path.startswith(k + os.sep) for k in kept):
+            kept.append(path)
+    # 2. the scratch dirs get fresh tmpfs; the workdir (usually under /tmp) is carried over.
+    carry: list[tuple[str, str]] = []
+    for top, paths in groups.items():
+        carry.extend((p, stage(p)) for p in paths)
+    carry.append((workdir, stage(workdir)))
+    for top in groups:
+        _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    for scratch in SCRATCH_DIRS:
+        if os.path.isdir(scratch):
+            try:
+                _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_mb}m")
+            except OSError as exc:
+                problems.append(str(exc))
+    for final, staged in carry:
+        if os.path.isdir(staged):
+            os.makedirs(final, 0o755, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(final), 0o755, exist_ok=True)
+            if not os.path.exists(final):
+                open(final, "w").close()
+        _mount(staged, final, None, MS_MOVE, None)
+    # 3. everything else read-only (the root mount only; tmpfs and /proc, /dev keep their own flags).
+    try:
+        _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
+    except OSError as exc:
+        problems.append(str(exc))
+    try:
+        os.chdir(workdir)
+    except OSError as exc:  # pragma: no cover - the workdir was just mounted
+        problems.append(str(exc))
+    return problems
+
+
+def apply_rlimits(limits: dict[str, int]) -> None:
+    """``setrlimit`` each ``{"RLIMIT_X": value}`` (soft = hard = value; CPU gets hard = soft + 1)."""
+    for name in rlimit_names():
+        if name not in limits:
+            continue
+        value = int(limits[name])
+        hard = value + 1 if name == "RLIMIT_CPU" else value
+        resource.setrlimit(getattr(resource, name), (value, hard))
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    """Become ``uid``/``gid`` for good (real, effective and saved ids; no supplementary groups)."""
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    try:
+        os.setuid(0)
+    except PermissionError:
+        return
+    raise OSError("privileges could not be dropped: setuid(0) still succeeds")  # pragma: no cover
+
+
+def lock_down() -> None:
+    """No privilege gain through exec (setuid binaries), and die with SIGKILL when the parent dies."""
+    lib = _libc()
+    _check(lib.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+    _check(lib.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+
+
+def install_socket_guard() -> None:
+    """Refuse creation of internet (and raw/packet) sockets with an audit hook; AF_UNIX stays allowed."""
+    import socket
+
+    allowed = {int(socket.AF_UNIX)}
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "socket.__new__":
+            family = args[1]
+            if family is None or int(family) not in allowed:  # -1 means the AF_INET default
+                raise PermissionError("network access is disabled in the polards sandbox")
+        elif event in {"socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"}:
+            raise PermissionError("network access is disabled in the polards sandbox")
+
+    sys.addaudithook(hook)

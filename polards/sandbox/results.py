@@ -1,0 +1,155 @@
+"""Result records of sandboxed runs: one :class:`TestResult` per test, one :class:`ProgramResult` per program.
+
+Examples
+--------
+>>> r = ProgramResult(tests=[TestResult(index=0, status="passed", duration=0.01)])
+>>> r.all_passed, r.num_passed, r.status
+(True, 1, 'passed')
+>>> r = ProgramResult(tests=[TestResult(0, "passed", 0.0), TestResult(1, "timeout", 1.0)])
+>>> r.all_passed, r.status, r.statuses
+(False, 'timeout', ['passed', 'timeout'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PASSED = "passed"
+FAILED = "failed"
+TIMEOUT = "timeout"
+RUNTIME_ERROR = "runtime_error"
+COMPILE_ERROR = "compile_error"
+MEMORY_EXCEEDED = "memory_exceeded"
+SKIPPED = "skipped"
+
+#: Every status a test can end with. ``skipped`` only appears with ``fail_fast=True``.
+STATUSES = (PASSED, FAILED, TIMEOUT, RUNTIME_ERROR, COMPILE_ERROR, MEMORY_EXCEEDED, SKIPPED)
+
+
+@dataclass
+class TestResult:
+    """The outcome of one test.
+
+    Attributes
+    ----------
+    index
+        Position of the test in the program's test list.
+    status
+        One of :data:`STATUSES`.
+    duration
+        Seconds the test ran (wall clock).
+    stdout, stderr
+        What the program printed during this test, cut to the output cap (``truncated`` says so).
+    error
+        A one-line reason for a non-passing status (exception, expected vs got, signal), else ``None``.
+    """
+
+    __test__ = False  # not a pytest class
+
+    index: int
+    status: str
+    duration: float = 0.0
+    stdout: str = ""
+    stderr: str = ""
+    error: str | None = None
+    truncated: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class IsolationReport:
+    """What the sandbox could actually set up for a program (as reported by the child).
+
+    Attributes
+    ----------
+    separate_user
+        The program ran as its own unprivileged uid (cannot signal the parent; process count limited).
+    network
+        ``"namespace"`` (own empty network namespace), ``"socket_guard"`` (internet sockets refused by an
+        audit hook), or ``"allowed"`` (``network=True``).
+    filesystem
+        ``"private"`` (read-only root, fresh tmpfs scratch dirs, private home hidden) or ``"shared"``.
+    rlimits
+        The resource limits that were set.
+    uid
+        The uid the program ran as.
+    weaker
+        Human-readable list of what is weaker than requested (empty when all was set up).
+    """
+
+    separate_user: bool = False
+    network: str = "allowed"
+    filesystem: str = "shared"
+    rlimits: list[str] = field(default_factory=list)
+    uid: int | None = None
+    weaker: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> IsolationReport:
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+@dataclass
+class ProgramResult:
+    """The outcome of one program over all its tests.
+
+    Attributes
+    ----------
+    tests
+        One :class:`TestResult` per test, in test order.
+    duration
+        Seconds for the whole program (all child processes).
+    stdout, stderr
+        Raw output of the child processes outside per-test capture, cut to the output cap.
+    isolation
+        What isolation was in force (see :class:`IsolationReport`).
+    error
+        A reason that applies to the whole program (e.g. the compile error), else ``None``.
+    """
+
+    tests: list[TestResult] = field(default_factory=list)
+    duration: float = 0.0
+    stdout: str = ""
+    stderr: str = ""
+    isolation: IsolationReport | None = None
+    error: str | None = None
+
+    @property
+    def all_passed(self) -> bool:
+        """True when there is at least one test and every test passed."""
+        return bool(self.tests) and all(t.status == PASSED for t in self.tests)
+
+    @property
+    def num_passed(self) -> int:
+        return sum(t.status == PASSED for t in self.tests)
+
+    @property
+    def statuses(self) -> list[str]:
+        return [t.status for t in self.tests]
+
+    @property
+    def status(self) -> str:
+        """``"passed"`` if all passed, else the status of the first test that did not pass."""
+        for t in self.tests:
+            if t.status != PASSED:
+                return t.status
+        return PASSED if self.tests else FAILED
+
+    @property
+    def first_error(self) -> str | None:
+        for t in self.tests:
+            if t.status != PASSED:
+                return t.error or t.status
+        return self.error
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.update(all_passed=self.all_passed, num_passed=self.num_passed, status=self.status)
+        return d
