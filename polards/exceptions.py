@@ -43,6 +43,11 @@ class ColumnNotFoundError(PolardsError, ValueError):
         msg = f"{noun} {names} not in the dataset. Current columns in the dataset: {available}."
         return cls(msg + _hint(missing[0], available))
 
+    @classmethod
+    def with_hint(cls, msg: str, missing: str, available: Iterable[str]) -> ColumnNotFoundError:
+        """``msg`` (worded like ``datasets``' own) plus a did-you-mean hint."""
+        return cls(msg + _hint(missing, list(available)))
+
 
 class ColumnExistsError(PolardsError, ValueError):
     """A column that would be created already exists."""
@@ -113,6 +118,10 @@ class OfflineCacheMissError(PolardsError, FileNotFoundError):
     """Offline mode is on and the cache does not hold what was asked for."""
 
 
+class CacheBusyError(PolardsError, RuntimeError):
+    """A cache entry is locked by another process (e.g. a download in progress) and was left alone."""
+
+
 class IntegrityError(PolardsError, OSError):
     """A downloaded file's checksum does not match the one the Hub reports."""
 
@@ -132,6 +141,10 @@ class SandboxError(PolardsError, RuntimeError):
 
 class IsolationError(SandboxError):
     """The requested isolation could not be set up (raised with ``strict=True``)."""
+
+
+class IsolationWarning(UserWarning):
+    """The sandbox runs with weaker isolation than requested (warned once; ``strict=True`` raises instead)."""
 
 
 class ResultStoreError(PolardsError, RuntimeError):

@@ -113,9 +113,10 @@ def append(plan: Plan, step: Any) -> Plan:
         return (*plan[:-1], st.Slice(start, length))
     if isinstance(step, st.Slice) and isinstance(last, st.Gather):
         end = None if step.length is None else step.offset + step.length
-        return (*plan[:-1], st.Gather(last.indices[step.offset : end], last.label))
+        return (*plan[:-1], st.Gather(last.indices[step.offset : end], last.label if last.label.endswith("slice") else f"{last.label}+slice"))
     if isinstance(step, st.Gather) and isinstance(last, st.Gather):
-        return (*plan[:-1], st.Gather(last.indices[step.indices], step.label))
+        label = last.label if last.label.endswith(step.label) else f"{last.label}+{step.label}"
+        return (*plan[:-1], st.Gather(last.indices[step.indices], label))
     if isinstance(step, st.Gather) and isinstance(last, st.Slice):
         return (*plan[:-1], st.Gather(step.indices + last.offset, step.label))
     return (*plan, step)
@@ -148,6 +149,16 @@ def count_rows(plan: Plan, known: dict[int, int] | None = None) -> int:
     if len(prefix) == 1 and isinstance(last, st.Concat) and last.axis == 0:
         return sum(count_rows(p) for p in last.plans)
     return int(compile_plan(prefix).select(pl.len()).collect().item())
+
+
+def known_prefix(plan: Plan) -> Plan:
+    """The longest prefix whose schema is known without running a Python function."""
+    for i, step in enumerate(plan):
+        if isinstance(step, st.PythonMap) and "schema" not in step.memo:
+            return plan[:i]
+        if isinstance(step, st.Concat) and any(len(known_prefix(p)) < len(p) for p in step.plans):
+            return plan[:i]
+    return plan
 
 
 def describe(plan: Plan, indent: str = "") -> list[str]:

@@ -129,9 +129,9 @@ def udf_output_schema(step: st.PythonMap, lf: pl.LazyFrame) -> pl.Schema:
 
 
 def run_python_map(step: st.PythonMap, df: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
-    out = map_batch(step, df)
-    if out.height == 0 and out.width == 0:
+    if df.height == 0:
         return pl.DataFrame(schema=schema)
+    out = map_batch(step, df)
     if list(out.columns) != list(schema):
         msg = f"map function returned columns {out.columns} for one batch but {list(schema)} for the first rows."
         raise UDFError(msg)

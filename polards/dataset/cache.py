@@ -30,7 +30,7 @@ def cache_dataset(ds: Any, cache_dir: str | None = None) -> Any:
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)
-    out = Dataset((st.Source(pl.scan_ipc(path, memory_map=True), f"cache {path}", (path,), "arrow"),), ds.features, format=ds._format, split=ds.split, info=ds.info)
+    out = Dataset((st.Source(pl.scan_ipc(path), f"cache {path}", (path,), "arrow"),), ds.features, format=ds._format, split=ds.split, info=ds.info)
     out._memo["cache_files"] = [path]
     return out
 

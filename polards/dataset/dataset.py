@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from polards.core import steps as st
-from polards.core.compile import Plan, append, compile_plan, count_rows, describe
+from polards.core.compile import Plan, append, compile_plan, count_rows, describe, known_prefix
 from polards.dataset import construct, formatting, render
 from polards.exceptions import (
     ColumnExistsError,
@@ -204,8 +204,14 @@ class Dataset:
 
     def explain(self, *, optimized: bool = True) -> str:
         """The polards steps and the optimised Polars plan, as text (runs nothing)."""
-        text = "polards plan:\n  " + "\n  ".join(describe(self._plan)) + "\n\npolars plan:\n"
-        return text + self.lazy().explain(optimizations=pl.QueryOptFlags() if optimized else pl.QueryOptFlags.none())
+        text = "polards plan:\n  " + "\n  ".join(describe(self._plan)) + "\n\npolars plan"
+        prefix = known_prefix(self._plan)
+        if len(prefix) < len(self._plan):
+            text += " (up to the first Python function, whose output schema is known only once it runs)"
+        if not prefix:
+            return text + ": -"
+        flags = pl.QueryOptFlags() if optimized else pl.QueryOptFlags.none()
+        return text + ":\n" + compile_plan(prefix).explain(optimizations=flags)
 
     def __repr__(self) -> str:
         return render.dataset_repr(self)
@@ -360,7 +366,7 @@ class Dataset:
         missing = [c for c in cols if c not in self.column_names]
         if missing:
             msg = f"Column '{missing[0]}' not found in the dataset. Please provide a column selected in: {self.column_names}"
-            raise ColumnNotFoundError(msg)
+            raise ColumnNotFoundError.with_hint(msg, missing[0], self.column_names)
         desc = [reverse] * len(cols) if isinstance(reverse, bool) else list(reverse)
         return self._with(st.Sort(tuple(cols), tuple(desc), null_placement in ("at_end", "last")))
 
@@ -386,7 +392,7 @@ class Dataset:
         missing = [c for c in (cols or []) if c not in self.column_names]
         if missing:
             msg = f"Input column {missing} not in the dataset. Current columns in the dataset: {self.column_names}"
-            raise ColumnNotFoundError(msg)
+            raise ColumnNotFoundError.with_hint(msg, missing[0], self.column_names)
         decoders = tuple(self.features.decoders().items())
         return st.PythonMap(fn, batched, batch_size if batch_size and batch_size > 0 else None, with_indices,
                             tuple(cols) if cols is not None else None, remove, tuple((fn_kwargs or {}).items()),
@@ -476,7 +482,7 @@ class Dataset:
         missing = [c for c in cols if c not in self.column_names]
         if missing:
             msg = f"Column name {missing} not in the dataset. Current columns in the dataset: {self.column_names}."
-            raise ColumnNotFoundError(msg)
+            raise ColumnNotFoundError.with_hint(msg, missing[0], self.column_names)
         return self._with(st.Project(tuple(cols)), features=Features({c: self.features[c] for c in cols}))
 
     def remove_columns(self, column_names: str | Sequence[str], **kw: Any) -> Dataset:
@@ -484,7 +490,7 @@ class Dataset:
         missing = [c for c in cols if c not in self.column_names]
         if missing:
             msg = f"Column name {missing} not in the dataset. Current columns in the dataset: {self.column_names}"
-            raise ColumnNotFoundError(msg)
+            raise ColumnNotFoundError.with_hint(msg, missing[0], self.column_names)
         keep = [c for c in self.column_names if c not in cols]
         return self._with(st.Project(tuple(keep)), features=Features({c: self.features[c] for c in keep}))
 
@@ -495,7 +501,7 @@ class Dataset:
         for old, new in column_mapping.items():
             if old not in self.column_names:
                 msg = f"Original column name {old} not in the dataset. Current columns in the dataset: {self.column_names}"
-                raise ColumnNotFoundError(msg)
+                raise ColumnNotFoundError.with_hint(msg, old, self.column_names)
             if new in self.column_names and new not in column_mapping:
                 msg = (f"New column name {new} already in the dataset. Please choose a column name which is not already "
                        f"in the dataset. Current columns in the dataset: {self.column_names}")

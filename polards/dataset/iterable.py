@@ -366,49 +366,23 @@ class IterableDataset:
 
 
 def _buffer_shuffle(stream: Iterator[pl.DataFrame], rng: np.random.Generator, buffer_size: int) -> Iterator[pl.DataFrame]:
-    """The ``datasets`` buffer shuffle, over (frame, row) references instead of python dicts."""
-    frames: list[pl.DataFrame | None] = []
-    buffer: list[tuple[int, int]] = []
-    out: list[tuple[int, int]] = []
-
-    def random_indices() -> Iterator[int]:
-        while True:
-            yield from (int(i) for i in rng.integers(0, buffer_size, size=1000))
-
-    def emit(refs: list[tuple[int, int]]) -> pl.DataFrame:
-        fs = np.fromiter((f for f, _ in refs), dtype=np.int64, count=len(refs))
-        rs = np.fromiter((r for _, r in refs), dtype=np.int64, count=len(refs))
-        parts, positions = [], []
-        for f in np.unique(fs):
-            mask = fs == f
-            frame = frames[int(f)]
-            assert frame is not None
-            parts.append(frame[rs[mask]])
-            positions.append(np.flatnonzero(mask))
-        merged = pl.concat(parts, how="vertical_relaxed")
-        return merged[np.argsort(np.concatenate(positions), kind="stable")]
-
-    picks = random_indices()
+    """``datasets``' buffer shuffle: when the buffer holds ``buffer_size`` rows, permute it, yield all but
+    ``buffer_size // 2`` rows and keep the rest; at the end yield a permutation of what is left."""
+    keep = buffer_size // 2
+    buffer: pl.DataFrame | None = None
     for df in stream:
-        fi = len(frames)
-        frames.append(df)
-        for r in range(df.height):
-            if len(buffer) == buffer_size:
-                i = next(picks)
-                out.append(buffer[i])
-                buffer[i] = (fi, r)
-            else:
-                buffer.append((fi, r))
-        if len(out) >= DEFAULT_BATCH:
-            yield emit(out)
-            out = []
-            live = {f for f, _ in buffer}
-            frames = [f if i in live else None for i, f in enumerate(frames)]
-    if out:
-        yield emit(out)
-    rng.shuffle(buffer)  # type: ignore[arg-type]
-    if buffer:
-        yield emit(buffer)
+        while df.height:
+            have = 0 if buffer is None else buffer.height
+            take = min(buffer_size - have, df.height)
+            part, df = df.slice(0, take), df.slice(take)
+            buffer = part if buffer is None else pl.concat([buffer, part], how="vertical_relaxed")
+            if buffer.height >= buffer_size:
+                shuffled = buffer[rng.permutation(buffer.height)]
+                cut = buffer.height - keep
+                yield shuffled.slice(0, cut)
+                buffer = shuffled.slice(cut).rechunk()
+    if buffer is not None and buffer.height:
+        yield buffer[rng.permutation(buffer.height)]
 
 
 def concatenate_iterable(dsets: list[IterableDataset], axis: int = 0) -> IterableDataset:

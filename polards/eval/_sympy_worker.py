@@ -50,13 +50,16 @@ _SYMPY_NAMES: frozenset[str] | None = None
 def _sympy_names() -> frozenset[str]:
     global _SYMPY_NAMES
     if _SYMPY_NAMES is None:
+        import builtins
+
         import sympy
 
-        _SYMPY_NAMES = frozenset(vars(sympy))
+        # parse_expr evaluates in sympy's namespace plus the builtin functions (exec, open, __import__ ...)
+        _SYMPY_NAMES = frozenset(vars(sympy)) | frozenset(vars(builtins))
     return _SYMPY_NAMES
 
 
-def is_safe_expression(s: str, max_len: int = 2000) -> bool:
+def is_safe_expression(s: str, max_len: int = 2000, *, check_names: bool = True) -> bool:
     """True when ``s`` only holds arithmetic, whitelisted functions and plain symbol names.
 
     Examples
@@ -70,6 +73,8 @@ def is_safe_expression(s: str, max_len: int = 2000) -> bool:
     """
     if len(s) > max_len or not _SAFE_CHARS_RE.fullmatch(s) or "__" in s:
         return False
+    if not check_names:  # the character-level check only (no sympy import); workers check names too
+        return True
     names = _sympy_names()
     for ident in _IDENT_RE.findall(s):
         if ident in _FUNCS:
@@ -168,7 +173,12 @@ def _worker_main(conns: tuple[Any, Any], memory_mb: int | None) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ImportError, ValueError, OSError):  # pragma: no cover - platform without RLIMIT_AS
             pass
-    import sympy  # noqa: F401  (warm the import before the first task)
+    try:  # warm the imports and caches that the first real task would otherwise pay for
+        _equiv("x**(2)+2x+1", "(x+1)**(2)", 1e-9)
+    except Exception:  # pragma: no cover
+        pass
+
+    conn_out.send(("ready", os.getpid()))
 
     while True:
         try:
@@ -224,6 +234,17 @@ class _Worker:
             os.close(to_parent_w)
         self.send_conn = Connection(to_child_w, readable=False)
         self.conn = Connection(to_parent_r, writable=False)
+        self.ready = False
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Block until the worker has imported sympy (task deadlines start after this)."""
+        if not self.ready:
+            try:
+                if self.conn.poll(timeout):
+                    self.ready = self.conn.recv()[0] == "ready"
+            except (EOFError, OSError):
+                self.ready = False
+        return self.ready
 
     @property
     def pid(self) -> int:
@@ -337,13 +358,25 @@ class SympyPool:
         results: list[TaskResult | None] = [None] * len(payloads)
         pending = deque(range(len(payloads)))
         busy: dict[int, tuple[int, float, float, int]] = {}  # worker -> (task index, start, deadline, tid)
+        startup_failures = 0
         with self._lock:
             while pending or busy:
                 for k in range(self.n_workers):
+                    if k not in busy and pending:
+                        self._ensure(k)  # start every needed worker before waiting for any
+                for k in range(self.n_workers):
                     if k in busy or not pending:
                         continue
-                    i = pending.popleft()
                     w = self._ensure(k)
+                    if not w.wait_ready():
+                        self._replace(k)
+                        startup_failures += 1
+                        if startup_failures > 3:  # workers cannot start at all: fail the rest, never spin
+                            while pending:
+                                results[pending.popleft()] = TaskResult("error", "worker failed to start", 0.0)
+                                self.errors += 1
+                        continue
+                    i = pending.popleft()
                     self._tid += 1
                     body = (payloads[i], rel_tol) if op == "equiv" else payloads[i]
                     now = time.monotonic()
@@ -355,6 +388,8 @@ class SympyPool:
                         continue
                     busy[k] = (i, now, now + limit, self._tid)
                     self.tasks += 1
+                if not busy:
+                    continue
                 conns = {self._workers[k].conn: k for k in busy}  # type: ignore[union-attr]
                 next_deadline = min(d for _, _, d, _ in busy.values())
                 ready = _wait(list(conns), timeout=max(0.0, next_deadline - time.monotonic()))

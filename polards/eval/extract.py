@@ -149,7 +149,8 @@ def extract_boxed_expr(expr: pl.Expr | str, *, which: str = "last") -> pl.Expr:
 
 
 # ----------------------------------------------------------------------------------------------------- gsm8k
-_GSM_RE = r"####[ \t]*:?[ \t]*([^\n]*)"
+# a greedy "^.*" prefix makes both engines (Python re, Rust regex) pick the *last* marker
+_GSM_RE = r"(?s)^.*####[ \t]*:?[ \t]*([^\n]*)"
 _GSM_PY = re.compile(_GSM_RE)
 
 
@@ -166,9 +167,9 @@ def extract_gsm8k(text: str | None, *, strict: bool = False) -> str | None:
     True
     """
     if text is not None:
-        found = _GSM_PY.findall(text)
+        found = _GSM_PY.search(text)
         if found:
-            ans = found[-1].replace(",", "").strip()
+            ans = found.group(1).replace(",", "").strip()
             if ans:
                 return ans
     if strict:
@@ -186,13 +187,12 @@ def extract_gsm8k_expr(expr: pl.Expr | str) -> pl.Expr:
     '1234'
     """
     e = pl.col(expr) if isinstance(expr, str) else expr
-    ans = e.str.extract_all(_GSM_RE).list.last().str.replace(r"^####[ \t]*:?", "")
-    ans = ans.str.replace_all(",", "", literal=True).str.strip_chars()
+    ans = e.str.extract(_GSM_RE, 1).str.replace_all(",", "", literal=True).str.strip_chars()
     return pl.when(ans.str.len_chars() > 0).then(ans).otherwise(None)
 
 
 # ----------------------------------------------------------------------------------------------- answer is
-_ANSWER_IS_RE = r"(?i)answer\s+is\s*:?\s*([^\n]*)"
+_ANSWER_IS_RE = r"(?is)^.*answer\s+is\s*:?\s*([^\n]*)"
 _ANSWER_IS_PY = re.compile(_ANSWER_IS_RE)
 _TRIM_RE = r"^[\s$*]+|[\s$*.]+$"
 _TRIM_PY = re.compile(_TRIM_RE)
@@ -209,9 +209,9 @@ def extract_answer_is(text: str | None, *, strict: bool = False) -> str | None:
     'Paris'
     """
     if text is not None:
-        found = _ANSWER_IS_PY.findall(text)
+        found = _ANSWER_IS_PY.search(text)
         if found:
-            ans = _TRIM_PY.sub("", found[-1])
+            ans = _TRIM_PY.sub("", found.group(1))
             if ans:
                 return ans
     if strict:
@@ -229,8 +229,7 @@ def extract_answer_is_expr(expr: pl.Expr | str) -> pl.Expr:
     '7'
     """
     e = pl.col(expr) if isinstance(expr, str) else expr
-    last = e.str.extract_all(_ANSWER_IS_RE).list.last()
-    ans = last.str.replace(r"(?i)^answer\s+is\s*:?\s*", "").str.replace_all(_TRIM_RE, "")
+    ans = e.str.extract(_ANSWER_IS_RE, 1).str.replace_all(_TRIM_RE, "")
     return pl.when(ans.str.len_chars() > 0).then(ans).otherwise(None)
 
 
@@ -280,7 +279,9 @@ def _mcq_patterns(letters: str) -> tuple[str, str, str]:
     return boxed, answer_is, lone
 
 
-def extract_mcq(text: str | None, *, letters: str = "ABCDEFGHIJ", tail: int = 300, strict: bool = False) -> str | None:
+def extract_mcq(
+    text: str | None, *, letters: str = "ABCDEFGHIJ", tail: int = 300, strict: bool = False
+) -> str | None:
     r"""A multiple-choice letter: ``\boxed{C}``, then "answer is (C)", then the last lone letter in the tail.
 
     Parameters

@@ -90,8 +90,7 @@ _EXPLODE_RES = (
 
 
 def _canon(s: str) -> str:
-    s = strip_string(str(s))
-    s = strip_units_and_text(s)
+    s = strip_string(strip_units_and_text(str(s)))
     s = s.replace("\\$", "").replace("$", "").replace("\\,", "").replace("\\!", "").replace("\\;", "")
     s = s.strip().rstrip(".").strip()
     m = re.fullmatch(r"\{([^{}]*)\}", s)
@@ -164,7 +163,7 @@ def _scalar(a: str, b: str, rel_tol: float, guard: bool) -> tuple[_Verdict, str]
     sa, sb = latex_to_sympy(ca), latex_to_sympy(cb)
     if sa is None or sb is None or not sa or not sb:
         return False, "string"
-    if not (is_safe_expression(sa) and is_safe_expression(sb)):
+    if not (is_safe_expression(sa, check_names=False) and is_safe_expression(sb, check_names=False)):
         return False, "guarded"
     if guard and (len(sa) + len(sb) > 600 or any(r.search(x) for r in _EXPLODE_RES for x in (sa, sb))):
         return False, "guarded"
@@ -205,7 +204,11 @@ def _decide(given: str, gold: str, rel_tol: float, guard: bool) -> tuple[_Verdic
         if kg != kt or len(g) != len(t) or any(len(r) != len(q) for r, q in zip(g, t, strict=True)):
             return False, "structure"
         return _combine(
-            [_scalar(x, y, rel_tol, guard) for r, q in zip(g, t, strict=True) for x, y in zip(r, q, strict=True)]
+            [
+                _scalar(x, y, rel_tol, guard)
+                for r, q in zip(g, t, strict=True)
+                for x, y in zip(r, q, strict=True)
+            ]
         )
     if kg == "seq" or kt == "seq":
         if kg != kt or g[0] != t[0] or g[1] != t[1] or len(g[2]) != len(t[2]):
@@ -230,7 +233,9 @@ def _decide(given: str, gold: str, rel_tol: float, guard: bool) -> tuple[_Verdic
     if not unmatched:
         return True, "structure"
     # leftovers need sympy: pair them in sorted order (a guess when several are symbolic)
-    return _combine([_decide(x, y, rel_tol, guard) for x, y in zip(sorted(unmatched), sorted(left), strict=True)])
+    return _combine(
+        [_decide(x, y, rel_tol, guard) for x, y in zip(sorted(unmatched), sorted(left), strict=True)]
+    )
 
 
 # ------------------------------------------------------------------------------------------------- pool handling
@@ -257,7 +262,9 @@ def _as_list(x: Sequence[Any] | pl.Series | str | None, name: str) -> list[Any]:
     if isinstance(x, pl.Series):
         return x.cast(pl.String).to_list()
     if isinstance(x, str) or x is None:
-        raise InvalidArgumentError(f"{name} must be a sequence or a pl.Series of answers, got {type(x).__name__}")
+        raise InvalidArgumentError(
+            f"{name} must be a sequence or a pl.Series of answers, got {type(x).__name__}"
+        )
     return ["" if v is None else str(v) if not isinstance(v, str) else v for v in x]
 
 
@@ -390,4 +397,8 @@ def grade_expr(given: pl.Expr | str, gold: pl.Expr | str, **kwargs: Any) -> pl.E
         f = s.struct.unnest()
         return grade_answers(f.to_series(0), f.to_series(1), **kwargs)  # type: ignore[return-value]
 
-    return pl.struct(g.alias("given"), t.alias("gold")).map_batches(_batch, return_dtype=pl.Boolean).alias("correct")
+    return (
+        pl.struct(g.alias("given"), t.alias("gold"))
+        .map_batches(_batch, return_dtype=pl.Boolean)
+        .alias("correct")
+    )

@@ -148,10 +148,10 @@ def strip_string(string: str) -> str:
 _UNIT_WORDS = (
     "degrees?|cm|centimeters?|meters?|mi|miles?|inch(?:es)?|ft|feet|foot|yards?|units?|sq|square|cubic|"
     "seconds?|minutes?|hours?|days?|weeks?|months?|years?|dollars?|cents?|km|kilometers?|kg|kilograms?|"
-    "grams?|g|mm|m|pounds?|lbs?|ounces?|oz|mph|gallons?|liters?|ml|percent|points?|people|students?|"
+    "grams?|mm|pounds?|lbs?|ounces?|oz|mph|gallons?|liters?|ml|percent|points?|people|students?|"
     "apples?|ways?|times|sides?|boxes|marbles|coins|customers|pages"
 )
-_UNIT_TAIL_RE = re.compile(r"(?:\s*\b(?:" + _UNIT_WORDS + r")\b\.?(?:\^\{?[23]\}?)?)+\s*$")
+_UNIT_TAIL_RE = re.compile(r"(?:\s*(?<![A-Za-z])(?:" + _UNIT_WORDS + r")\b\.?(?:\^\{?[23]\}?)?)+\s*$")
 _TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}")
 _SCALE = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
 
@@ -253,6 +253,10 @@ def parse_number(s: str) -> Fraction | None:
         if m:
             den = Fraction(m.group(2))
             return None if den == 0 else Fraction(m.group(1)) / den
+        m = re.fullmatch(r"([+-]?)(\d+)\\frac\{(\d+)\}\{(\d+)\}", s)  # mixed number 3\frac{1}{2}
+        if m and int(m.group(4)) != 0:
+            v = int(m.group(2)) + Fraction(int(m.group(3)), int(m.group(4)))
+            return -v if m.group(1) == "-" else v
         m = _SCI_RE.fullmatch(s)
         if m:
             return Fraction(m.group(1)) * Fraction(10) ** int(m.group(2))
@@ -302,7 +306,20 @@ _SYMBOLS = {
     "epsilon": "epsilon", "le": "<=", "leq": "<=", "ge": ">=", "geq": ">=", "neq": "!=", "ne": "!=",
     "lt": "<", "gt": ">", "pm": "+", "circ": "", "quad": "", "qquad": "", "displaystyle": "",
 }  # fmt: skip
-_DROP = {"left", "right", "big", "Big", "bigg", "Bigg", "mathrm", "text", "textbf", "mathbf", "mbox", "operatorname"}
+_DROP = {
+    "left",
+    "right",
+    "big",
+    "Big",
+    "bigg",
+    "Bigg",
+    "mathrm",
+    "text",
+    "textbf",
+    "mathbf",
+    "mbox",
+    "operatorname",
+}
 _CMD_RE = re.compile(r"\\([A-Za-z]+)")
 
 

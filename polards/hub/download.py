@@ -168,10 +168,10 @@ def _stream_into(
             )
             raise IntegrityError(msg)
         mode = "ab" if (have and resp.status_code == 206) else "wb"
-        if mode == "wb" and bar is not None:
-            bar.reset(total=entry.size)
+        if mode == "wb" and have and bar is not None:
+            bar.update(-have)  # the server ignored Range: those bytes are fetched again
         with part.open(mode) as f:
-            for chunk in resp.iter_bytes(CHUNK):
+            for chunk in resp.iter_bytes():
                 f.write(chunk)
                 if bar is not None:
                     bar.update(len(chunk))

@@ -160,7 +160,7 @@ def get_dataset_split_names(
     """Split names of one config (the default config when ``config_name`` is None)."""
     settings = hub_settings(token=token, cache_dir=kwargs.get("cache_dir"))
     repo = resolve_repo(settings, path, revision, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir"))
-    return list(pick_config(repo.configs, config_name, path).splits)
+    return list(pick_config(repo.configs, config_name, path, repo.snapshot.paths()).splits)
 
 
 def _parquet_footer(settings: HubSettings, snap: RepoSnapshot, path: str) -> Any:

@@ -6,8 +6,8 @@ Pure functions over repo-relative POSIX paths, shared by Hub repos and local fol
    ``default: true``);
 2. otherwise the file-name conventions: ``data/{split}-00000-of-0000N.*`` (any split name), then split keywords
    in directory names (``train/``, ``dev/``...), then in file names (``train.jsonl.gz``, ``test-00000.parquet``),
-   then everything as ``train``; a repo whose data sits in top-level folders ``{config}/{split}-*`` gets one
-   config per folder;
+   then everything as ``train``; without a ``configs:`` block, a top-level folder name is accepted as a config
+   name (``{config}/{split}-*``, see :func:`folder_config`);
 3. otherwise (nothing loadable on the branch) the ``refs/convert/parquet`` layout ``{config}/{split}/NNNN.parquet``.
 
 >>> cfgs = resolve_configs(["README.md", "data/train-00000-of-00002.parquet",
@@ -71,6 +71,7 @@ class ConfigFiles:
     default: bool = False
     revision: str | None = None  # None: the requested revision; else e.g. "refs/convert/parquet"
     features: dict[str, Any] | None = field(default=None, repr=False)
+    conventional: bool = False  # made by the file-name conventions (no README ``configs:`` block)
 
 
 # --------------------------------------------------------------------------------------------------- globbing
@@ -170,6 +171,12 @@ def _keyword_patterns(templates: list[str]) -> dict[str, list[str]]:
     }
 
 
+def _ordered(splits: dict[str, list[str]]) -> dict[str, list[str]]:
+    """train, validation, test first, then other split names sorted (``datasets``' order)."""
+    order = [s for s in SPLIT_KEYWORDS if s in splits] + sorted(set(splits) - set(SPLIT_KEYWORDS))
+    return {s: splits[s] for s in order}
+
+
 def convention_splits(files: list[str]) -> dict[str, list[str]]:
     """Split -> files for a folder of data files without a ``configs:`` block (``datasets``' rules)."""
     files = sorted(f for f in files if is_data_file(f))
@@ -183,8 +190,7 @@ def convention_splits(files: list[str]) -> dict[str, list[str]]:
             break
         sharded.setdefault(m.group("split"), []).append(f)
     if sharded:
-        order = [s for s in SPLIT_KEYWORDS if s in sharded] + sorted(set(sharded) - set(SPLIT_KEYWORDS))
-        return {s: sharded[s] for s in order}
+        return _ordered(sharded)
     for templates in (_IN_DIR, _IN_FILE):
         found = {s: match_patterns(files, pats) for s, pats in _keyword_patterns(templates).items()}
         found = {s: fs for s, fs in found.items() if fs}
@@ -193,22 +199,22 @@ def convention_splits(files: list[str]) -> dict[str, list[str]]:
     return {"train": files}
 
 
-def _config_folders(files: list[str]) -> dict[str, list[str]] | None:
-    """``{config}/{split}-*`` layouts: every data file in a top-level folder whose files name their split."""
-    data = [f for f in files if is_data_file(f)]
-    if not data or any("/" not in f for f in data):
+def folder_config(files: list[str], name: str) -> ConfigFiles | None:
+    """A config made of the top-level folder ``name`` (``{config}/{split}-*``), for repos without ``configs:``.
+
+    ``datasets`` loads such a repo as one ``default`` config (``data_dir=`` picks a folder); polards does the
+    same and also accepts the folder name as the config name: ``load_dataset("Anthropic/hh-rlhf",
+    "harmless-base")`` equals ``load_dataset("Anthropic/hh-rlhf", data_dir="harmless-base")``.
+
+    >>> folder_config(["a/train.csv", "a/test.csv", "b/train.csv"], "a").splits
+    {'train': ['a/train.csv'], 'test': ['a/test.csv']}
+    """
+    inside = [f[len(name) + 1 :] for f in files if f.startswith(name + "/") and is_data_file(f)]
+    splits = convention_splits(inside)
+    if not splits:
         return None
-    groups: dict[str, list[str]] = {}
-    for f in data:
-        top, rest = f.split("/", 1)
-        groups.setdefault(top, []).append(rest)
-    keywords = {k for kws in SPLIT_KEYWORDS.values() for k in kws} | {"data"}
-    if len(groups) < 2 or any(g.lower() in keywords for g in groups):
-        return None
-    for rest in groups.values():
-        if set(convention_splits(rest)) == {"train"} and not match_patterns(rest, ["**/train*", "**/*train*"]):
-            return None
-    return groups
+    splits = {s: [f"{name}/{f}" for f in fs] for s, fs in splits.items()}
+    return ConfigFiles(name, splits, infer_format([f for fs in splits.values() for f in fs]))
 
 
 def _yaml_data_files(spec: Any) -> dict[str, list[str]]:
@@ -269,17 +275,10 @@ def resolve_configs(files: list[str], card: dict[str, Any] | None = None) -> lis
             fmt = infer_format([f for fs in splits.values() for f in fs]) if splits else "parquet"
             out.append(ConfigFiles(name, splits, fmt, bool(cfg.get("default")), features=infos.get(name)))
         return out
-    folders = _config_folders(data)
-    if folders:
-        for name, rest in sorted(folders.items()):
-            splits = {s: [f"{name}/{f}" for f in fs] for s, fs in convention_splits(rest).items()}
-            fmt = infer_format([f for fs in splits.values() for f in fs])
-            out.append(ConfigFiles(name, splits, fmt, features=infos.get(name)))
-        return out
     splits = convention_splits(data)
     if splits:
         fmt = infer_format(data)
-        out.append(ConfigFiles("default", splits, fmt, True, features=infos.get("default")))
+        out.append(ConfigFiles("default", splits, fmt, True, features=infos.get("default"), conventional=True))
     return out
 
 
@@ -292,11 +291,16 @@ def convert_parquet_configs(files: list[str], revision: str) -> list[ConfigFiles
             continue
         split = parts[1].removeprefix("partial-")
         configs.setdefault(parts[0], {}).setdefault(split, []).append(f)
-    return [ConfigFiles(name, splits, "parquet", revision=revision) for name, splits in configs.items()]
+    return [ConfigFiles(name, _ordered(splits), "parquet", revision=revision) for name, splits in configs.items()]
 
 
-def pick_config(configs: list[ConfigFiles], name: str | None, repo: str) -> ConfigFiles:
-    """The config called ``name``, or the default one (``default: true``, or the only one)."""
+def pick_config(
+    configs: list[ConfigFiles], name: str | None, repo: str, files: list[str] | None = None
+) -> ConfigFiles:
+    """The config called ``name``, or the default one (``default: true``, or the only one).
+
+    ``files`` (the repo's paths) enable the folder-as-config fallback when the repo has no ``configs:`` block.
+    """
     from polards.exceptions import ConfigNotFoundError
 
     names = [c.name for c in configs]
@@ -304,6 +308,10 @@ def pick_config(configs: list[ConfigFiles], name: str | None, repo: str) -> Conf
         for c in configs:
             if c.name == name:
                 return c
+        if files is not None and len(configs) == 1 and configs[0].conventional:
+            folder = folder_config(files, name)
+            if folder is not None:
+                return folder
         raise ConfigNotFoundError.from_names(repo, name, names)
     defaults = [c for c in configs if c.default] or (configs if len(configs) == 1 else [])
     if defaults:

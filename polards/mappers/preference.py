@@ -166,12 +166,15 @@ def helpsteer2(*, score: str = "helpfulness") -> Mapper:
     def run(lf: pl.LazyFrame) -> pl.LazyFrame:
         require_columns(lf, ["prompt", "response", score], "helpsteer2")
         h = pl.col(score)
+        ranked = pl.col("response").sort_by(h, descending=True, maintain_order=True)
         grouped = (
             lf.group_by("prompt", maintain_order=True)
             .agg(
                 pl.len().alias("_n"),
-                pl.col("response").get(h.arg_max()).alias("chosen_response"),
-                pl.col("response").reverse().get(h.reverse().arg_min()).alias("rejected_response"),
+                # a stable descending sort, as the recipe's list.sort(reverse=True): first of the best,
+                # last of the worst (``reverse().get(reverse().arg_min())`` gives wrong rows in Polars 2.1)
+                ranked.first().alias("chosen_response"),
+                ranked.last().alias("rejected_response"),
                 (h.max() - h.min()).alias("helpfulness_diff"),
             )
             .filter((pl.col("_n") >= 2) & (pl.col("helpfulness_diff") > 0))

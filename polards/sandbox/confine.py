@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import resource
-import signal
 import sys
 
 CLONE_NEWNS = 0x00020000
@@ -71,35 +70,52 @@ def rlimit_names() -> list[str]:
     return ["RLIMIT_CPU", "RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_CORE"]
 
 
+def _map_ids(uid: int, gid: int) -> None:
+    """Inside a fresh user namespace, map our own uid/gid to themselves (so ``getuid()`` stays truthful)."""
+    for path, text in (
+        ("/proc/self/setgroups", "deny"),
+        ("/proc/self/uid_map", f"{uid} {uid} 1"),
+        ("/proc/self/gid_map", f"{gid} {gid} 1"),
+    ):
+        try:
+            with open(path, "w") as fh:
+                fh.write(text)
+        except OSError:
+            pass
+
+
 def unshare_namespaces(mount: bool, network: bool) -> dict[str, str | None]:
     """Enter new namespaces; return ``{"mount": error-or-None, "network": error-or-None}``.
 
-    Each namespace is tried on its own so that one refusal does not cost the other.
+    As root each namespace is tried on its own, so one refusal does not cost the other. Without root, both
+    are made inside a new *user* namespace (where the kernel allows unprivileged user namespaces).
     """
-    out: dict[str, str | None] = {}
-    for name, flag, wanted in (("network", CLONE_NEWNET, network), ("mount", CLONE_NEWNS, mount)):
-        if not wanted:
-            out[name] = "not requested"
-            continue
+    out: dict[str, str | None] = {
+        "mount": None if mount else "not requested",
+        "network": None if network else "not requested",
+    }
+    if not (mount or network):
+        return out
+    if os.geteuid() != 0:
+        uid, gid = os.getuid(), os.getgid()
+        flags = CLONE_NEWUSER | (CLONE_NEWNS if mount else 0) | (CLONE_NEWNET if network else 0)
         try:
-            _check(_libc().unshare(flag), f"unshare({name})")
-            out[name] = None
+            _check(_libc().unshare(flags), "unshare(user namespace)")
         except OSError as exc:
-            out[name] = str(exc)
+            return {k: (str(exc) if v is None else v) for k, v in out.items()}
+        _map_ids(uid, gid)
+        return out
+    for name, flag, wanted in (("network", CLONE_NEWNET, network), ("mount", CLONE_NEWNS, mount)):
+        if wanted:
+            try:
+                _check(_libc().unshare(flag), f"unshare({name})")
+            except OSError as exc:
+                out[name] = str(exc)
     return out
 
 
-def unshare_user_network() -> str | None:
-    """Unprivileged fallback: a new user namespace together with a network namespace; error or ``None``."""
-    try:
-        _check(_libc().unshare(CLONE_NEWUSER | CLONE_NEWNET), "unshare(user+network)")
-        return None
-    except OSError as exc:
-        return str(exc)
-
-
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
-    enc = (lambda s: None if s is None else os.fsencode(s))  # noqa: E731
+    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
     _check(_libc().mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
 
 
@@ -140,17 +156,6 @@ def private_mounts(workdir: str, needed: list[str], scratch_mb: int) -> list[str
     """
     problems: list[str] = []
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
-    stage_root = os.path.join(workdir, ".stage")
-    os.mkdir(stage_root, 0o700)
-    counter = [0]
-
-    def stage(src: str) -> str:
-        counter[0] += 1
-        dst = os.path.join(stage_root, str(counter[0]))
-        os.mkdir(dst, 0o700) if os.path.isdir(src) else open(dst, "w").close()
-        _mount(src, dst, None, MS_BIND | MS_REC, None)
-        return dst
-
     # 1. hide non-traversable ancestors of the interpreter's paths, keeping only the paths themselves.
     groups: dict[str, list[str]] = {}
     for path in sorted({os.path.realpath(p) for p in needed if p and os.path.exists(p)}):
@@ -160,27 +165,31 @@ def private_mounts(workdir: str, needed: list[str], scratch_mb: int) -> list[str
         kept = groups.setdefault(top, [])
         if not any(path == k or path.startswith(k + os.sep) for k in kept):
             kept.append(path)
-    # 2. the scratch dirs get fresh tmpfs; the workdir (usually under /tmp) is carried over.
-    carry: list[tuple[str, str]] = []
-    for top, paths in groups.items():
-        carry.extend((p, stage(p)) for p in paths)
-    carry.append((workdir, stage(workdir)))
-    for top in groups:
-        _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
-    for scratch in SCRATCH_DIRS:
-        if os.path.isdir(scratch):
-            try:
-                _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_mb}m")
-            except OSError as exc:
-                problems.append(str(exc))
-    for final, staged in carry:
-        if os.path.isdir(staged):
-            os.makedirs(final, 0o755, exist_ok=True)
-        else:
-            os.makedirs(os.path.dirname(final), 0o755, exist_ok=True)
-            if not os.path.exists(final):
-                open(final, "w").close()
-        _mount(staged, final, None, MS_MOVE, None)
+    # 2. hold what must stay visible by an O_PATH descriptor, cover, then bind it back from /proc/self/fd.
+    carry: list[tuple[str, int]] = []
+    for paths in groups.values():
+        carry.extend((p, os.open(p, os.O_PATH)) for p in paths)
+    carry.append((workdir, os.open(workdir, os.O_PATH | os.O_DIRECTORY)))
+    try:
+        for top in groups:
+            _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+        for scratch in SCRATCH_DIRS:
+            if os.path.isdir(scratch):
+                try:
+                    _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_mb}m")
+                except OSError as exc:
+                    problems.append(str(exc))
+        for final, fd in carry:
+            if os.path.isdir(f"/proc/self/fd/{fd}"):
+                os.makedirs(final, 0o755, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(final), 0o755, exist_ok=True)
+                if not os.path.exists(final):
+                    open(final, "w").close()
+            _mount(f"/proc/self/fd/{fd}", final, None, MS_BIND | MS_REC, None)
+    finally:
+        for _, fd in carry:
+            os.close(fd)
     # 3. everything else read-only (the root mount only; tmpfs and /proc, /dev keep their own flags).
     try:
         _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
@@ -219,7 +228,7 @@ def lock_down() -> None:
     """No privilege gain through exec (setuid binaries), and die with SIGKILL when the parent dies."""
     lib = _libc()
     _check(lib.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
-    _check(lib.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+    _check(lib.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
 
 
 def install_socket_guard() -> None:

@@ -164,8 +164,11 @@ def parse_tests(tests: Any, fn_name: str | None = None) -> list[Test]:
                     f"Test spec has {len(inputs)} inputs but {len(outputs)} outputs; they must pair up."
                 )
             if name:
-                return [CallTest(name, _call_args(i), _maybe_json(o)) for i, o in zip(inputs, outputs)]
-            return [StdioTest(_text(i), _text(o)) for i, o in zip(inputs, outputs)]
+                return [
+                    CallTest(name, _call_args(i), _maybe_json(o))
+                    for i, o in zip(inputs, outputs, strict=True)
+                ]
+            return [StdioTest(_text(i), _text(o)) for i, o in zip(inputs, outputs, strict=True)]
         if "test" in tests:
             return [AssertTest(str(tests["test"]), tests.get("entry_point") or fn_name)]
         return [_one(tests, fn_name, 0)]
@@ -209,7 +212,7 @@ def _equal(a: Any, b: Any) -> bool:
             return a == b
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
     return a == b

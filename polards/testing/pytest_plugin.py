@@ -32,6 +32,7 @@ _CLEARED = (
     "HF_DATASETS_OFFLINE",
     "TRANSFORMERS_OFFLINE",
     "HF_HUB_ENABLE_HF_TRANSFER",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN",
 )
 
 
@@ -91,7 +92,6 @@ def apply_hf_env(monkeypatch: pytest.MonkeyPatch, endpoint: str, home: Path) -> 
         "HF_TOKEN_PATH": str(home / "token"),
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         "HF_HUB_DISABLE_TELEMETRY": "1",
-        "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
     }
     for key in _CLEARED:
         monkeypatch.delenv(key, raising=False)
@@ -112,8 +112,8 @@ def apply_hf_env(monkeypatch: pytest.MonkeyPatch, endpoint: str, home: Path) -> 
         "HF_HUB_OFFLINE": False,
         "HF_HUB_DISABLE_TELEMETRY": True,
         "HF_HUB_DISABLE_PROGRESS_BARS": True,
-        "HF_HUB_DISABLE_IMPLICIT_TOKEN": True,
     }
+    patches["HF_HUB_DISABLE_IMPLICIT_TOKEN"] = False  # so a test's own HF_TOKEN is sent
     for name, value in patches.items():
         if hasattr(constants, name):
             monkeypatch.setattr(constants, name, value)

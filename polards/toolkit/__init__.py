@@ -16,7 +16,7 @@ _LAZY = {
     "train_test_split": "polards.toolkit.sampling",
     "ResultStore": "polards.toolkit.results",
     "export": "polards.toolkit.export",
-    "html_report": "polards.toolkit.export",
+    "html_report": "polards.toolkit.report",
     "to_markdown": "polards.toolkit.export",
 }
 

@@ -49,7 +49,9 @@ def build_root(root: Path) -> Path:
         },
     )
     write_repo(root, "acme/many", {f"f{i}.txt": f"file {i}\n" for i in range(5)})
-    write_repo(root, "acme/gated", {"data.csv": TRAIN.head(5)}, card={"license": "mit"}, settings={"gated": "auto"})
+    write_repo(
+        root, "acme/gated", {"data.csv": TRAIN.head(5)}, card={"license": "mit"}, settings={"gated": "auto"}
+    )
     write_repo(
         root,
         "acme/private",

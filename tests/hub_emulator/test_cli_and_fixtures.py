@@ -95,3 +95,17 @@ def test_hidden_hub_folder_never_served(hub_factory, repos_root: Path) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(emu.resolve_url("acme/qa", ".hub/revisions/dev/README.md"))
     assert err.value.headers["X-Error-Code"] == "EntryNotFound"
+
+
+def test_hf_env_sends_a_test_set_hf_token(hf_env, hub: HubEmulator, monkeypatch) -> None:
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import LocalTokenNotFoundError
+
+    with pytest.raises(LocalTokenNotFoundError):  # no token anywhere (env, token file)
+        HfApi(endpoint=hub.endpoint).whoami()
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(hub.endpoint + "/api/whoami-v2")
+    assert err.value.code == 401
+    monkeypatch.setenv("HF_TOKEN", hub.token)
+    assert HfApi(endpoint=hub.endpoint).whoami()["name"] == "polards-test-user"
+    assert hub.requests[-1].header("Authorization") == f"Bearer {hub.token}"

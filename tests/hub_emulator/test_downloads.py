@@ -35,7 +35,9 @@ def test_hf_hub_download_first_then_cached(emu: HubEmulator, env, tmp_path: Path
 
 
 def test_hf_hub_download_small_text_file_and_quoted_name(emu: HubEmulator, env, tmp_path: Path) -> None:
-    path = hf_hub_download("acme/qa", "notes/a b.txt", repo_type="dataset", endpoint=emu.endpoint, cache_dir=tmp_path)
+    path = hf_hub_download(
+        "acme/qa", "notes/a b.txt", repo_type="dataset", endpoint=emu.endpoint, cache_dir=tmp_path
+    )
     assert Path(path).read_text() == "spaces in the name\n"
     head = emu.filter("HEAD")[0]
     assert "a%20b.txt" in head.path
@@ -55,7 +57,9 @@ def test_hf_hub_download_convert_parquet_revision(emu: HubEmulator, env, tmp_pat
 
 
 def test_snapshot_download(emu: HubEmulator, env, tmp_path: Path) -> None:
-    folder = Path(snapshot_download("acme/qa", repo_type="dataset", endpoint=emu.endpoint, cache_dir=tmp_path))
+    folder = Path(
+        snapshot_download("acme/qa", repo_type="dataset", endpoint=emu.endpoint, cache_dir=tmp_path)
+    )
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert files == [
         "README.md",
@@ -155,3 +159,21 @@ def test_lfs_redirect_mode(redirect_hub: HubEmulator, monkeypatch, tmp_path: Pat
     fs = HfFileSystem(endpoint=redirect_hub.endpoint, token=False, skip_instance_cache=True)
     with fs.open("datasets/acme/qa/data/train-00001-of-00002.parquet", "rb") as fh:
         assert pq.ParquetFile(fh).metadata.num_rows == 150
+
+
+def test_hffilesystem_gated_and_private(emu: HubEmulator, env) -> None:
+    from huggingface_hub.errors import GatedRepoError
+
+    from polards.testing.hub import DEFAULT_TOKEN
+
+    anon = HfFileSystem(endpoint=emu.endpoint, token=False, skip_instance_cache=True)
+    assert anon.ls("datasets/acme/gated", detail=False)  # listing a gated repo is public, like on the Hub
+    with pytest.raises(GatedRepoError):
+        anon.open("datasets/acme/gated/data.csv").read()
+    with pytest.raises(FileNotFoundError, match="private"):
+        anon.ls("datasets/acme/private")
+    authed = HfFileSystem(endpoint=emu.endpoint, token=DEFAULT_TOKEN, skip_instance_cache=True)
+    assert authed.open("datasets/acme/gated/data.csv").read().startswith(b"id,question")
+    assert emu.filter("GET", "/resolve/main/data.csv")[-1].status == 200
+    found = anon.find("datasets/acme/qa", detail=False)
+    assert "datasets/acme/qa/notes/a b.txt" in found and len(found) == 5

@@ -151,7 +151,9 @@ def test_ranges_and_keep_alive(emu: HubEmulator) -> None:
         resp = conn.getresponse()
         resp.read()
         assert resp.status == 200 and int(resp.headers["Content-Length"]) == size
-        assert resp.headers["Accept-Ranges"] == "bytes" and resp.headers["X-Repo-Commit"] == emu.commit_sha("acme/qa")
+        assert resp.headers["Accept-Ranges"] == "bytes" and resp.headers["X-Repo-Commit"] == emu.commit_sha(
+            "acme/qa"
+        )
         assert len(resp.headers["ETag"].strip('"')) == 64
     finally:
         conn.close()
@@ -186,3 +188,51 @@ def test_stop_closes_keep_alive_connections(repos_root) -> None:
         conn.request("GET", "/api/datasets/acme/qa")
         conn.getresponse().read()
     conn.close()
+
+
+def test_stall_mid_body_triggers_client_read_timeout(emu: HubEmulator) -> None:
+    emu.faults.add("*test-00000-of-00001.parquet", truncate_after=50, stall=1.0, times=1)
+    host, port = urllib.parse.urlsplit(emu.endpoint).netloc.split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=0.3)
+    conn.request("GET", _file_path(emu))
+    resp = conn.getresponse()
+    with pytest.raises(TimeoutError):
+        resp.read()
+    conn.close()
+    with pytest.raises(ValueError, match="stall"):
+        emu.faults.add("*", stall=1.0)
+
+
+def test_bad_requests_get_an_answer_not_a_dropped_connection(emu: HubEmulator) -> None:
+    conn = _conn(emu)
+    try:
+        conn.request(
+            "POST",
+            "/api/datasets/acme/qa/paths-info/main",
+            body=b"{not json",
+            headers={"Content-Type": "application/json"},
+        )
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 500 and "JSONDecodeError" in resp.headers["X-Error-Message"]
+    finally:
+        conn.close()
+    status, headers, _ = _get(
+        emu, "/api/datasets/acme/qa/tree/main/d%C3%A9j%C3%A0"
+    )  # non-ASCII in the message
+    assert (
+        status == 404 and headers["X-Error-Code"] == "EntryNotFound" and "\\xe9" in headers["X-Error-Message"]
+    )
+
+
+def test_corrupt_fault_serves_wrong_bytes_under_the_real_etag(emu: HubEmulator) -> None:
+    import hashlib
+
+    emu.faults.add("*test-00000-of-00001.parquet", corrupt=True, times=1, method="GET")
+    status, headers, bad = _get(emu, _file_path(emu))
+    etag = headers["ETag"].strip('"')
+    assert status == 200 and len(bad) == int(headers["Content-Length"])
+    assert hashlib.sha256(bad).hexdigest() != etag
+    assert emu.requests[-1].fault == "corrupt"
+    _, _, good = _get(emu, _file_path(emu))
+    assert hashlib.sha256(good).hexdigest() == etag and good[1:] == bad[1:]

@@ -124,7 +124,10 @@ def test_gated_repo_metadata_public_files_need_token(api: HfApi, emu: HubEmulato
     good = HfApi(endpoint=emu.endpoint, token=DEFAULT_TOKEN)
     path = good.hf_hub_download("acme/gated", "data.csv", repo_type="dataset", cache_dir=tmp_path)
     assert open(path).read().startswith("id,question")
-    auth = [r.headers.get("authorization") or r.headers.get("Authorization") for r in emu.filter("GET", "data.csv")]
+    auth = [
+        r.headers.get("authorization") or r.headers.get("Authorization")
+        for r in emu.filter("GET", "data.csv")
+    ]
     assert f"Bearer {DEFAULT_TOKEN}" in auth
 
 
@@ -145,3 +148,12 @@ def test_unknown_routes_404(emu: HubEmulator) -> None:
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(emu.endpoint + path)
         assert err.value.code == 404
+
+
+def test_auth_check(api: HfApi, emu: HubEmulator) -> None:
+    api.auth_check("acme/qa", repo_type="dataset")
+    with pytest.raises(GatedRepoError):
+        api.auth_check("acme/gated", repo_type="dataset")
+    HfApi(endpoint=emu.endpoint, token=DEFAULT_TOKEN).auth_check("acme/gated", repo_type="dataset")
+    with pytest.raises(RepositoryNotFoundError):
+        api.auth_check("acme/private", repo_type="dataset")

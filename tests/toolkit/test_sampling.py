@@ -103,7 +103,7 @@ def test_largest_remainder_sums_exactly() -> None:
         S.largest_remainder(7, [1, 1, 1])
     for total in range(0, 31):
         parts = S.largest_remainder(total, [13, 11, 6])
-        assert sum(parts) == total and all(p <= w for p, w in zip(parts, [13, 11, 6]))
+        assert sum(parts) == total and all(p <= w for p, w in zip(parts, [13, 11, 6], strict=True))
 
 
 def test_train_test_split_stratified() -> None:

@@ -34,6 +34,8 @@ class Fault:
     times: int | None = 1
     latency: float = 0.0
     truncate_after: int | None = None
+    stall: float = 0.0
+    corrupt: bool = False
     reset: bool = False
     retry_after: float | int | None = None
     method: str | None = None
@@ -65,13 +67,15 @@ class Fault:
 
     @property
     def kind(self) -> str:
-        """A short label for the request log: ``reset``, ``truncate``, ``status:503`` or ``latency``."""
+        """A short label for the request log: ``reset``, ``status:503``, ``truncate``, ``corrupt``, ``latency``."""
         if self.reset:
             return "reset"
         if self.status is not None:
             return f"status:{self.status}"
         if self.truncate_after is not None:
             return "truncate"
+        if self.corrupt:
+            return "corrupt"
         return "latency"
 
 
@@ -90,6 +94,8 @@ class FaultInjector:
         times: int | None = 1,
         latency: float = 0.0,
         truncate_after: int | None = None,
+        stall: float = 0.0,
+        corrupt: bool = False,
         reset: bool = False,
         retry_after: float | int | None = None,
         method: str | None = None,
@@ -111,6 +117,11 @@ class FaultInjector:
             Seconds to sleep before answering (alone or with another fault kind).
         truncate_after
             Send the real headers (full ``Content-Length``) and this many body bytes, then close.
+        stall
+            With ``truncate_after``: seconds to hang after those bytes before closing (a server that stops
+            sending mid-body, for read-timeout tests).
+        corrupt
+            Serve the real headers (ETag, Content-Length) with wrong bytes: the first body byte is flipped.
         reset
             Close the connection abruptly (TCP RST) without any response.
         retry_after
@@ -120,9 +131,12 @@ class FaultInjector:
         message
             Error message for ``status`` faults.
         """
-        if status is None and truncate_after is None and not reset and not latency:
+        if stall and truncate_after is None:
+            raise ValueError(f"Fault on {pattern!r}: stall= needs truncate_after= (where the body stalls).")
+        if status is None and truncate_after is None and not reset and not latency and not corrupt:
             raise ValueError(
-                f"Fault on {pattern!r} does nothing: give status=, truncate_after=, reset=True or latency=."
+                f"Fault on {pattern!r} does nothing: give status=, truncate_after=, corrupt=True, reset=True "
+                "or latency=."
             )
         if times is not None and times < 1:
             raise ValueError(f"Fault on {pattern!r}: times must be >= 1 or None, got {times}.")
@@ -132,6 +146,8 @@ class FaultInjector:
             times=times,
             latency=latency,
             truncate_after=truncate_after,
+            stall=stall,
+            corrupt=corrupt,
             reset=reset,
             retry_after=retry_after,
             method=method,

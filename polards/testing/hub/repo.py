@@ -197,6 +197,8 @@ class _HashCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[tuple[int, int, int], str, str]] = {}
+        self.revisions: dict[tuple[str, str], tuple[tuple, Revision]] = {}
+        """(folder, ref) -> (stat signature, revision); dict item access is atomic under the GIL."""
 
     def hashes(self, path: Path, st: os.stat_result) -> tuple[str, str]:
         key = str(path)
@@ -217,10 +219,9 @@ class _HashCache:
         return oid, digest
 
 
-def _scan_tree(base: Path, ref: str, hashes: _HashCache, top_level: bool) -> Revision:
-    files: dict[str, FileEntry] = {}
+def _walk(base: Path, top_level: bool) -> tuple[list[tuple[str, Path, os.stat_result]], set[str]]:
+    files: list[tuple[str, Path, os.stat_result]] = []
     folders: set[str] = set()
-    newest = 0.0
     for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
         rel_dir = Path(dirpath).relative_to(base).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir
@@ -231,23 +232,43 @@ def _scan_tree(base: Path, ref: str, hashes: _HashCache, top_level: bool) -> Rev
             folders.add(rel_dir)
         for name in filenames:
             abspath = Path(dirpath) / name
-            st = abspath.stat()
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            oid, digest = hashes.hashes(abspath, st)
-            files[rel] = FileEntry(rel, abspath, st.st_size, oid, digest if is_lfs_path(rel, st.st_size) else None)
-            newest = max(newest, st.st_mtime)
+            files.append((f"{rel_dir}/{name}" if rel_dir else name, abspath, abspath.stat()))
+    return files, folders
+
+
+def _scan_tree(base: Path, ref: str, hashes: _HashCache, top_level: bool) -> Revision:
+    """The revision stored in folder ``base``; rebuilt only when a file or folder changed (stat walk)."""
+    listing, folders = _walk(base, top_level)
+    signature = (
+        tuple(sorted((rel, st.st_size, st.st_mtime_ns, st.st_ino) for rel, _, st in listing)),
+        tuple(sorted(folders)),
+    )
+    key = (str(base), ref)
+    cached = hashes.revisions.get(key)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    files: dict[str, FileEntry] = {}
+    newest = 0.0
+    for rel, abspath, st in listing:
+        oid, digest = hashes.hashes(abspath, st)
+        files[rel] = FileEntry(
+            rel, abspath, st.st_size, oid, digest if is_lfs_path(rel, st.st_size) else None
+        )
+        newest = max(newest, st.st_mtime)
     oids = {p: e.oid for p, e in files.items()}
     folder_oids = {}
     for folder in folders:
         inner = {p: o for p, o in oids.items() if p.startswith(folder + "/")}
         folder_oids[folder] = commit_sha(inner, "tree")
-    return Revision(
+    revision = Revision(
         ref=ref,
         files=dict(sorted(files.items())),
         sha=commit_sha(oids, ref),
         last_modified=datetime.fromtimestamp(newest or 0, tz=timezone.utc),
         folders=folder_oids,
     )
+    hashes.revisions[key] = (signature, revision)
+    return revision
 
 
 def normalize_ref(rev: str) -> str:

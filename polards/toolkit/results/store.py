@@ -475,7 +475,8 @@ class ResultStore:
         -------
         pl.DataFrame
             ``key``, ``score_a``, ``score_b``, ``delta`` and ``change`` (``"gained"``, ``"lost"``,
-            ``"same"``, ``"only_a"``, ``"only_b"``), plus the other shared columns from run A.
+            ``"same"``, ``"only_a"``, ``"only_b"``), plus the other columns both runs hold: once when equal in
+            both runs, else as ``<col>_a`` and ``<col>_b``.
         """
         a, b = self.items(run_a), self.items(run_b)
         return compare_items(a, b, on=on, score=score)
@@ -525,8 +526,15 @@ def compare_items(
             )
     extra = [c for c in shared if c != score]
     left = a.select(pl.col(on).alias("key"), pl.col(score).cast(pl.Float64).alias("score_a"), *extra)
-    right = b.select(pl.col(on).alias("key"), pl.col(score).cast(pl.Float64).alias("score_b"))
-    joined = left.join(right, on="key", how="full", coalesce=True, maintain_order="left_right")
+    right = b.select(pl.col(on).alias("key"), pl.col(score).cast(pl.Float64).alias("score_b"), *extra)
+    joined = left.join(right, on="key", how="full", coalesce=True, maintain_order="left_right", suffix="_b")
+    carried = []
+    for c in extra:  # a column equal in both runs is shown once; one that differs (e.g. the outputs) twice
+        same = joined.select((pl.col(c).eq_missing(pl.col(f"{c}_b"))).all()).item()
+        if same:
+            carried.append(pl.col(c))
+        else:
+            carried += [pl.col(c).alias(f"{c}_a"), pl.col(f"{c}_b")]
     change = (
         pl.when(pl.col("score_a").is_null() & pl.col("score_b").is_not_null())
         .then(pl.lit("only_b"))
@@ -539,7 +547,7 @@ def compare_items(
         .otherwise(pl.lit("same"))
     )
     out = joined.with_columns((pl.col("score_b") - pl.col("score_a")).alias("delta"), change.alias("change"))
-    return out.select("key", "score_a", "score_b", "delta", "change", *extra)
+    return out.select("key", "score_a", "score_b", "delta", "change", *carried)
 
 
 def _from_result(result: Any) -> dict[str, Any]:

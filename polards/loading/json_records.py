@@ -1,0 +1,183 @@
+"""Incremental reading of JSON *documents* (a records array, or ``{"data": [...]}``) without loading them whole.
+
+Polars scans JSON Lines lazily but a single JSON document only eagerly. A records file such as
+Feedback-Collection's is therefore converted **once**, record by record, into JSON Lines in a polards cache
+folder (``$HF_HOME/polards/converted/``) and scanned from there with ``scan_ndjson``. Memory stays at one
+read chunk plus one record; ``pyarrow.json`` was not used because it reads JSON Lines only, and a third-party
+incremental parser (``ijson``) would be a new dependency for a ~60-line job.
+
+>>> import io
+>>> list(iter_records(io.BytesIO(b'{"version": 1, "data": [{"a": 1}, {"a": [2, "]"]}]}')))
+[{'a': 1}, {'a': [2, ']']}]
+>>> list(iter_records(io.BytesIO(b' [ {"x": "y"} , {"x": null} ] ')))
+[{'x': 'y'}, {'x': None}]
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from filelock import FileLock
+
+from polards.exceptions import MalformedFileError
+
+_DECODER = json.JSONDecoder()
+_WS = b" \t\r\n"
+CHUNK = 1 << 20
+
+
+class _Buffer:
+    """A growing text window over a binary stream."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream, self.text, self.pos, self.eof = stream, "", 0, False
+        self._tail = b""
+
+    def more(self) -> bool:
+        if self.eof:
+            return False
+        data = self._tail + self.stream.read(CHUNK)
+        if len(data) == len(self._tail):
+            self.eof = True
+            data, self._tail = self._tail, b""
+            self.text = self.text[self.pos :] + data.decode("utf-8")
+            self.pos = 0
+            return bool(data)
+        cut = len(data)
+        while cut > 0 and (data[cut - 1] & 0xC0) == 0x80:  # keep a split UTF-8 sequence for the next read
+            cut -= 1
+        if cut > 0 and data[cut - 1] >= 0xC0:
+            cut -= 1
+        data, self._tail = data[:cut], data[cut:]
+        self.text = self.text[self.pos :] + data.decode("utf-8")
+        self.pos = 0
+        return True
+
+    def skip_ws(self, extra: str = "") -> str:
+        """The next non-blank character (``""`` at end of input), skipping ``extra`` characters too."""
+        while True:
+            while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n" + extra:
+                self.pos += 1
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.more():
+                return ""
+
+    def decode(self) -> Any:
+        """Decode one JSON value at the cursor, reading more input while it is incomplete."""
+        self.skip_ws()
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as err:
+                if self.more():
+                    continue
+                raise MalformedFileError(f"Invalid JSON near character {err.pos}: {err.msg}") from err
+            if end == len(self.text) and not self.eof and not isinstance(value, dict | list | str):
+                if self.more():  # a number may continue in the next chunk
+                    continue
+            self.pos = end
+            return value
+
+
+def _iter_array(buf: _Buffer) -> Iterator[Any]:
+    buf.pos += 1  # "["
+    while True:
+        c = buf.skip_ws(",")
+        if c == "]":
+            buf.pos += 1
+            return
+        if c == "":
+            raise MalformedFileError("JSON array not closed before the end of the file.")
+        yield buf.decode()
+
+
+def iter_records(stream: IO[bytes], field: str | None = None) -> Iterator[Any]:
+    """Yield the records of a JSON array document, or of the array under ``field`` (default ``"data"``)."""
+    buf = _Buffer(stream)
+    c = buf.skip_ws()
+    if c == "[":
+        yield from _iter_array(buf)
+        return
+    if c != "{":
+        raise MalformedFileError(f"Expected a JSON array or object, found {c!r}.")
+    key_wanted = field or "data"
+    buf.pos += 1
+    keys = []
+    while True:
+        c = buf.skip_ws(",")
+        if c == "}" or c == "":
+            break
+        key = buf.decode()
+        keys.append(key)
+        if buf.skip_ws() != ":":
+            raise MalformedFileError(f"Expected ':' after key {key!r}.")
+        buf.pos += 1
+        if key == key_wanted and buf.skip_ws() == "[":
+            yield from _iter_array(buf)
+            return
+        buf.decode()
+    raise MalformedFileError(f"JSON object has no records list under {key_wanted!r} (keys: {keys[:10]}).")
+
+
+def is_json_document(path: str | Path) -> bool:
+    """True for a ``.json`` file holding one document (array or multi-line object) rather than JSON Lines."""
+    p = str(path).lower()
+    if not (p.endswith(".json") or p.endswith(".json.gz")):
+        return False
+    opener = gzip.open if p.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        head = f.read(1 << 16).lstrip(_WS)
+    if head[:1] == b"[":
+        return True
+    if head[:1] == b"{":
+        first = head.split(b"\n", 1)[0].strip()
+        try:
+            json.loads(first)
+            return False  # a whole object on the first line: JSON Lines
+        except ValueError:
+            return True
+    return False
+
+
+def converted_folder() -> Path:
+    """``$HF_HOME/polards/converted`` (``POLARDS_CACHE`` overrides the parent)."""
+    base = os.environ.get("POLARDS_CACHE")
+    if not base:
+        home = os.environ.get("HF_HOME") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface"
+        )
+        base = os.path.join(home, "polards")
+    return Path(base) / "converted"
+
+
+def to_json_lines(path: str | Path, field: str | None = None) -> Path:
+    """Convert a JSON document to JSON Lines once (keyed on its real path, size and mtime); return the copy."""
+    real = Path(path).resolve()
+    st = real.stat()
+    key = hashlib.sha256(f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0{field}".encode()).hexdigest()[:32]
+    out = converted_folder() / f"{key}.jsonl"
+    if out.exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(out) + ".lock"):
+        if out.exists():
+            return out
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        opener = gzip.open if str(real).lower().endswith(".gz") else open
+        try:
+            with opener(real, "rb") as src, tmp.open("w", encoding="utf-8") as dst:
+                for rec in iter_records(src, field):
+                    dst.write(json.dumps(rec, ensure_ascii=False))
+                    dst.write("\n")
+            os.replace(tmp, out)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return out

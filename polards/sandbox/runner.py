@@ -1,0 +1,302 @@
+"""Start one sandbox child, feed it, watch it, kill it: the parent side of a single child process.
+
+:func:`run_child` writes the config into a fresh temporary directory, starts ``python -I`` with the harness
+in a new session (its own process group), and then multiplexes, without threads and without blocking:
+
+* writing the test input to the child's stdin (then closing it),
+* reading stdout and stderr (the first ``max_output_bytes`` kept, the rest drained and dropped, so a program
+  printing gigabytes neither blocks nor fills the parent's memory),
+* reading the harness's JSON events (``start``/``end`` per test) from a separate pipe,
+* watching the clock: a test that overruns its limit by ``grace`` seconds, or the program's total budget,
+  gets the whole process group killed,
+* noticing the child's exit through a pidfd.
+
+Afterwards it kills the process group, sweeps every process left running under the sandbox uid, and
+removes the temporary directory.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import secrets
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from polards.exceptions import SandboxError
+from polards.sandbox import confine, harness
+from polards.sandbox.limits import kill_uid, minimal_env, site_packages
+
+_CONFINE_PATH = os.path.abspath(confine.__file__)
+_HARNESS_PATH = os.path.abspath(harness.__file__)
+
+
+@dataclass
+class ChildOutcome:
+    """What one child did: its events, output, exit status, and whether the parent had to kill it."""
+
+    events: list[dict] = field(default_factory=list)
+    stdout: bytes = b""
+    stderr: bytes = b""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    returncode: int | None = None
+    killed: str | None = None  # "test_timeout", "total_timeout" or "stopped"
+    duration: float = 0.0
+    stray_processes: list[int] = field(default_factory=list)
+
+    def event(self, kind: str) -> dict | None:
+        for ev in self.events:
+            if ev.get("ev") == kind:
+                return ev
+        return None
+
+
+class _Sink:
+    """Keeps the first ``cap`` bytes of a stream and counts the rest."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.buf = bytearray()
+        self.dropped = 0
+
+    def add(self, data: bytes) -> None:
+        room = self.cap - len(self.buf)
+        if room > 0:
+            self.buf += data[:room]
+        self.dropped += max(len(data) - max(room, 0), 0)
+
+
+def _killpg(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_child(
+    config: dict,
+    *,
+    stdin: bytes | None,
+    test_timeout: float,
+    grace: float,
+    deadline: float,
+    max_output_bytes: int,
+    uid: int | None,
+    extra_env: dict[str, str] | None = None,
+    python: str | None = None,
+    stop: Callable[[dict], bool] | None = None,
+) -> ChildOutcome:
+    """Run the harness once with ``config`` (see :mod:`polards.sandbox.harness`) and collect everything.
+
+    Parameters
+    ----------
+    config
+        The harness config; ``config["isolation"]["workdir"]`` is filled in here.
+    stdin
+        Bytes for the child's stdin (closed after writing), or ``None`` for ``/dev/null``.
+    test_timeout, grace
+        A test (or the program's module-level code) running longer than ``test_timeout + grace`` seconds
+        after its ``start`` event gets the process group killed.
+    deadline
+        ``time.monotonic()`` value after which the child is killed whatever it is doing.
+    uid
+        The sandbox uid (owner of the temporary directory, target of the final sweep), or ``None``.
+    stop
+        Called with each event; returning True kills the child at once (``killed == "stopped"``).
+    extra_env
+        Variables added to the minimal environment (see :func:`polards.sandbox.limits.minimal_env`).
+    """
+    t0 = time.monotonic()
+    workdir = tempfile.mkdtemp(prefix="polards-sandbox-")
+    out = ChildOutcome()
+    proc = None
+    read_fd = write_fd = -1
+    try:
+        os.chmod(workdir, 0o700)
+        if uid is not None:
+            os.chown(workdir, uid, uid)
+        config["isolation"]["workdir"] = workdir
+        token = secrets.token_hex(16)  # events without it (forged by the program) are ignored
+        config["token"] = token
+        if not python:
+            config["sys_path"] = site_packages()
+        config_path = os.path.join(workdir, ".polards-config")
+        fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(marshal.dumps(config))
+        read_fd, write_fd = os.pipe()
+        # Our own interpreter starts without `site` (no .pth processing: ~3x faster start); the harness puts
+        # site-packages back on sys.path. Another interpreter gets its normal `site`.
+        flags = ["-I"] if python else ["-I", "-S"]
+        argv = [
+            python or sys.executable,
+            *flags,
+            "-c",
+            harness.BOOTSTRAP,
+            _CONFINE_PATH,
+            _HARNESS_PATH,
+            config_path,
+            str(write_fd),
+        ]
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(write_fd,),
+                cwd=workdir,
+                env=minimal_env(workdir, extra_env),
+                start_new_session=True,
+                close_fds=True,
+            )
+        except OSError as exc:
+            raise SandboxError(f"Could not start the sandbox interpreter {argv[0]!r}: {exc}") from exc
+        os.close(write_fd)
+        write_fd = -1
+        _watch(proc, out, read_fd, stdin, test_timeout, grace, deadline, max_output_bytes, stop, token)
+    finally:
+        if proc is not None:
+            _killpg(proc.pid)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+                pass
+            out.returncode = proc.returncode
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                if stream is not None:
+                    try:
+                        stream.close()
+                    except OSError:
+                        pass
+        for fd in (read_fd, write_fd):
+            if fd >= 0:
+                os.close(fd)
+        if uid is not None:
+            out.stray_processes = kill_uid(uid)
+        shutil.rmtree(workdir, ignore_errors=True)
+        out.duration = time.monotonic() - t0
+    return out
+
+
+def _watch(
+    proc: subprocess.Popen,
+    out: ChildOutcome,
+    event_fd: int,
+    stdin: bytes | None,
+    test_timeout: float,
+    grace: float,
+    deadline: float,
+    cap: int,
+    stop: Callable[[dict], bool] | None = None,
+    token: str = "",
+) -> None:
+    sel = selectors.DefaultSelector()
+    sinks = {proc.stdout.fileno(): _Sink(cap), proc.stderr.fileno(): _Sink(cap)}
+    for fd in sinks:
+        os.set_blocking(fd, False)
+        sel.register(fd, selectors.EVENT_READ, "out")
+    os.set_blocking(event_fd, False)
+    sel.register(event_fd, selectors.EVENT_READ, "ev")
+    pending = memoryview(stdin or b"")
+    if proc.stdin is not None:
+        if pending:
+            os.set_blocking(proc.stdin.fileno(), False)
+            sel.register(proc.stdin.fileno(), selectors.EVENT_WRITE, "in")
+        else:
+            proc.stdin.close()
+    pidfd = -1
+    if hasattr(os, "pidfd_open"):
+        try:
+            pidfd = os.pidfd_open(proc.pid)
+            sel.register(pidfd, selectors.EVENT_READ, "exit")
+        except OSError:
+            pidfd = -1
+    ev_buf = bytearray()
+    test_deadline: float | None = None
+    exited_at: float | None = None
+    open_reads = 3
+    try:
+        while True:
+            now = time.monotonic()
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now
+            if exited_at is not None and (open_reads == 0 or now - exited_at > 0.2):
+                break  # exited, and its pipes are closed (or held open by a stray: the sweep gets it)
+            if exited_at is None:
+                if now >= deadline:
+                    out.killed = "total_timeout"
+                    _killpg(proc.pid)
+                    exited_at = time.monotonic()
+                    continue
+                if test_deadline is not None and now >= test_deadline:
+                    out.killed = "test_timeout"
+                    _killpg(proc.pid)
+                    exited_at = time.monotonic()
+                    continue
+            limits = [deadline - now] + ([test_deadline - now] if test_deadline is not None else [])
+            wait = 0.05 if exited_at is not None or pidfd < 0 else max(min(limits), 0.0) + 0.001
+            for key, _ in sel.select(timeout=min(wait, 1.0)):
+                kind, fd = key.data, key.fd
+                if kind == "exit":
+                    sel.unregister(fd)
+                    continue
+                if kind == "in":
+                    try:
+                        n = os.write(fd, pending[:65536])
+                        pending = pending[n:]
+                    except BlockingIOError:
+                        continue
+                    except OSError:  # the program closed stdin or exited
+                        pending = pending[:0]
+                    if not pending:
+                        sel.unregister(fd)
+                        proc.stdin.close()
+                    continue
+                try:
+                    data = os.read(fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    sel.unregister(fd)
+                    open_reads -= 1
+                    continue
+                if kind == "out":
+                    sinks[fd].add(data)
+                    continue
+                ev_buf += data
+                while b"\n" in ev_buf:
+                    line, _, rest = ev_buf.partition(b"\n")
+                    ev_buf = bytearray(rest)
+                    try:
+                        event = json.loads(line)
+                    except ValueError:
+                        continue
+                    if not isinstance(event, dict) or event.pop("tok", None) != token:
+                        continue
+                    out.events.append(event)
+                    kind_ev = event.get("ev")
+                    if kind_ev in ("start", "loading"):
+                        test_deadline = time.monotonic() + test_timeout + grace
+                    elif kind_ev in ("end", "loaded", "load_error"):
+                        test_deadline = None
+                    if stop is not None and exited_at is None and stop(event):
+                        out.killed = "stopped"
+                        _killpg(proc.pid)
+                        exited_at = time.monotonic()
+    finally:
+        sel.close()
+        if pidfd >= 0:
+            os.close(pidfd)
+        so, se = sinks[proc.stdout.fileno()], sinks[proc.stderr.fileno()]
+        out.stdout, out.stdout_truncated = bytes(so.buf), so.dropped > 0
+        out.stderr, out.stderr_truncated = bytes(se.buf), se.dropped > 0

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+import polards
+from polards.catalog import SPECS, dataset_info, get_spec, list_datasets
+from polards.catalog.spec import DOMAINS
+from polards.exceptions import ConfigNotFoundError, DatasetNotFoundError, InvalidArgumentError
+from polards.mappers.structs import STRUCT_FEATURES
+
+ISSUE_REPOS = {
+    "openai/gsm8k", "HuggingFaceH4/MATH-500", "EleutherAI/hendrycks_math", "zwhe99/DeepMath-103K",
+    "POLARIS-Project/Polaris-Dataset-53K", "agentica-org/DeepCoder-Preview-Dataset", "allenai/tulu-3-sft-mixture",
+    "HuggingFaceH4/no_robots", "open-thoughts/OpenThoughts3-1.2M", "Anthropic/hh-rlhf", "nvidia/HelpSteer3",
+    "nvidia/HelpSteer2", "argilla/ultrafeedback-binarized-preferences", "lmarena-ai/arena-human-preference-140k",
+    "allenai/llama-3.1-tulu-3-8b-preference-mixture", "prometheus-eval/Feedback-Collection",
+    "dpdl-benchmark/caltech101", "dpdl-benchmark/oxford_flowers102", "dpdl-benchmark/oxford_iiit_pet",
+    "tanganke/stanford_cars", "cais/mmlu", "openai/openai_humaneval",
+}  # fmt: skip
+
+
+def test_catalog_covers_every_dataset_of_the_issue_once():
+    assert {s.repo_id for s in SPECS} == ISSUE_REPOS
+    assert len({s.name for s in SPECS}) == len(SPECS) == len(ISSUE_REPOS)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_spec_is_complete(spec):
+    assert spec.domain in DOMAINS
+    assert spec.output in STRUCT_FEATURES
+    assert spec.splits and spec.approx_rows and spec.licence and spec.description
+    assert callable(spec.mapper)
+    info = dataset_info(spec.name)
+    assert info == dataset_info(spec.repo_id) == dataset_info(spec.repo_id.upper())
+    for key in ("repo_id", "domain", "task", "output", "configs", "splits", "approx_rows", "licence"):
+        assert key in info
+    assert set(info["output_features"]) == set(STRUCT_FEATURES[spec.output])
+
+
+def test_list_datasets_filters():
+    assert {d["name"] for d in list_datasets(domain="math")} == {"gsm8k", "math500", "hendrycks_math", "deepmath", "polaris"}
+    assert {d["name"] for d in list_datasets(domain="vision", task="vlm_classification")} == {
+        "caltech101", "oxford_flowers102", "oxford_iiit_pet", "stanford_cars"
+    }
+    assert {d["domain"] for d in list_datasets(task="dpo")} == {"preference"}
+    assert len(list_datasets()) == len(SPECS)
+    with pytest.raises(InvalidArgumentError, match="did you mean 'math'"):
+        list_datasets(domain="maths")
+    with pytest.raises(InvalidArgumentError, match="Unknown task"):
+        list_datasets(task="nope")
+
+
+def test_unknown_names_and_configs():
+    with pytest.raises(DatasetNotFoundError, match="gsm8k"):
+        get_spec("gsm8kk")
+    with pytest.raises(ConfigNotFoundError, match="socratic"):
+        polards.catalog.load("gsm8k", "socratc")
+
+
+def test_top_level_exports():
+    assert polards.list_datasets is list_datasets
+    assert polards.dataset_info("mmlu")["configs"][-1] == "all"
+    assert len(dataset_info("mmlu")["configs"]) == 58
