@@ -1,3 +1,4 @@
+# ruff: noqa: E402, B018  (notebook cells: imports where used, bare expressions display)
 # %% [markdown]
 # # Dataframe-style chaining on a Hub dataset
 #
@@ -32,7 +33,10 @@ print(ds)
 # %%
 tidy = (
     ds.with_columns(
-        final_answer=pl.col("answer").str.extract(r"####\s*(.+)$").str.replace_all(",", "").cast(pl.Float64, strict=False),
+        final_answer=pl.col("answer")
+        .str.extract(r"####\s*(.+)$")
+        .str.replace_all(",", "")
+        .cast(pl.Float64, strict=False),
         steps=pl.col("answer").str.count_matches("\n"),
     )
     .filter(pl.col("final_answer").is_not_null())

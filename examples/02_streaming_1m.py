@@ -1,3 +1,4 @@
+# ruff: noqa: E402, B018  (notebook cells: imports where used, bare expressions display)
 # %% [markdown]
 # # Lazy streaming of a 1M-row corpus
 #
@@ -25,7 +26,11 @@ for s in range(N_SHARDS):
         id=pl.int_range(s * per_shard, (s + 1) * per_shard)
     ).with_columns(
         text=pl.format("document {} about topic {} with a few more words", "id", pl.col("id") % 97),
-        lang=pl.when(pl.col("id") % 4 == 1).then(pl.lit("fr")).when(pl.col("id") % 4 == 2).then(pl.lit("de")).otherwise(pl.lit("en")),
+        lang=pl.when(pl.col("id") % 4 == 1)
+        .then(pl.lit("fr"))
+        .when(pl.col("id") % 4 == 2)
+        .then(pl.lit("de"))
+        .otherwise(pl.lit("en")),
         score=(pl.col("id") * 7919 % 1000) / 1000,
     )
 write_repo(root, "polards-demo/corpus-1m", shards, card={"license": "cc0-1.0"})
@@ -58,7 +63,9 @@ for batch in pipeline.with_format("polars").iter(batch_size=50_000):
     words += int(batch["n_words"].sum())
 elapsed = time.perf_counter() - started
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"{rows:,} rows kept out of {N_ROWS:,} in {batches} batches, {elapsed:.1f} s; {words:,} words; peak RSS {peak_mb:.0f} MB")
+print(
+    f"{rows:,} rows kept out of {N_ROWS:,} in {batches} batches, {elapsed:.1f} s; {words:,} words; peak RSS {peak_mb:.0f} MB"
+)
 
 # %%
 hub.close()

@@ -1,3 +1,4 @@
+# ruff: noqa: E402, B018  (notebook cells: imports where used, bare expressions display)
 # %% [markdown]
 # # Preference mapping: HH-RLHF transcripts to comparisons and DPO triples
 #

@@ -1,3 +1,4 @@
+# ruff: noqa: E402, B018  (notebook cells: imports where used, bare expressions display)
 # %% [markdown]
 # # An evaluation with a stored run, a comparison and an HTML report
 #
@@ -45,10 +46,16 @@ for name, skill in [("small-model", 0.45), ("large-model", 0.7)]:
     frame = simulated_model(skill, seed=len(runs)).with_columns(
         extracted=pl.col("prediction").str.extract(r"answer is\s+(.+?)\.?$")
     )
-    result = evaluate(frame, predictions="extracted", references="gold", metrics=["exact_match", "math"],
-                      keep_columns=["question", "prediction", "gold"])
-    runs[name] = store.append(result, dataset="openai/gsm8k", config="main", split="test[:200]", model=name,
-                              params={"skill": skill})
+    result = evaluate(
+        frame,
+        predictions="extracted",
+        references="gold",
+        metrics=["exact_match", "math"],
+        keep_columns=["question", "prediction", "gold"],
+    )
+    runs[name] = store.append(
+        result, dataset="openai/gsm8k", config="main", split="test[:200]", model=name, params={"skill": skill}
+    )
     print(f"{name}: exact_match={result.metrics['exact_match']:.3f} math={result.metrics['math']:.3f}")
 
 # %%

@@ -32,7 +32,13 @@ def cells_from_script(text: str) -> list[dict]:
             cells.append({"cell_type": "markdown", "metadata": {}, "source": _source(body)})
         else:
             cells.append(
-                {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": _source(lines)}
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "metadata": {},
+                    "outputs": [],
+                    "source": _source(lines),
+                }
             )
 
     for line in text.splitlines():

@@ -56,13 +56,20 @@ def emulated_hub(extra_roots: list[str | os.PathLike[str]] | None = None) -> Ite
         with contextlib.suppress(ImportError):  # huggingface_hub froze its constants at import time
             from huggingface_hub import constants
 
-            for name, value in (("ENDPOINT", hub.endpoint), ("HF_HOME", home), ("HF_HUB_CACHE", env["HF_HUB_CACHE"]), ("HF_HUB_OFFLINE", False)):
+            for name, value in (
+                ("ENDPOINT", hub.endpoint),
+                ("HF_HOME", home),
+                ("HF_HUB_CACHE", env["HF_HUB_CACHE"]),
+                ("HF_HUB_OFFLINE", False),
+            ):
                 if hasattr(constants, name):
                     patched[name] = getattr(constants, name)
                     setattr(constants, name, value)
             if hasattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE"):
                 patched["HUGGINGFACE_CO_URL_TEMPLATE"] = constants.HUGGINGFACE_CO_URL_TEMPLATE
-                constants.HUGGINGFACE_CO_URL_TEMPLATE = hub.endpoint + "/{repo_id}/resolve/{revision}/{filename}"
+                constants.HUGGINGFACE_CO_URL_TEMPLATE = (
+                    hub.endpoint + "/{repo_id}/resolve/{revision}/{filename}"
+                )
         yield hub
     finally:
         hub.stop()
@@ -135,7 +142,10 @@ def main(rows: int = 3) -> int:
         test = pds.load_dataset(REPO, CONFIG, split="test")
         pipeline = (
             test.with_columns(
-                final_answer=pl.col("answer").str.extract(r"####\s*(.+)$").str.replace_all(",", "").str.strip_chars(),
+                final_answer=pl.col("answer")
+                .str.extract(r"####\s*(.+)$")
+                .str.replace_all(",", "")
+                .str.strip_chars(),
                 steps=pl.col("answer").str.count_matches("\n"),
             )
             .filter(pl.col("steps") >= 4)

@@ -44,12 +44,19 @@ def run_ls(args: argparse.Namespace) -> int:
         print_json(table.with_columns(pl.col(pl.Datetime).dt.to_string("%Y-%m-%dT%H:%M:%S%z")).to_dicts())
         return 0
     shown = table.select(
-        "kind", "name", pl.col("revisions").list.join(","), "nb_files", "size",
-        pl.col("last_accessed").dt.to_string("%Y-%m-%d %H:%M"), "path",
+        "kind",
+        "name",
+        pl.col("revisions").list.join(","),
+        "nb_files",
+        "size",
+        pl.col("last_accessed").dt.to_string("%Y-%m-%d %H:%M"),
+        "path",
     )
     print_table(shown, str_len=80)
     total = cache.format_size(int(table["size_bytes"].sum()))
-    print(f"{table.height} entr{'y' if table.height == 1 else 'ies'}, {total}  (hub cache: {cache.hub_cache_dir()})")
+    print(
+        f"{table.height} entr{'y' if table.height == 1 else 'ies'}, {total}  (hub cache: {cache.hub_cache_dir()})"
+    )
     return 0
 
 
@@ -95,7 +102,9 @@ def run_clear(args: argparse.Namespace) -> int:
     from polards.toolkit import cache
 
     if not (args.yes or args.dry_run):
-        raise InvalidArgumentError("`polards cache clear` removes every polards cache entry; pass --yes to confirm.")
+        raise InvalidArgumentError(
+            "`polards cache clear` removes every polards cache entry; pass --yes to confirm."
+        )
     done = cache.clear(dry_run=args.dry_run)
     _report(done, "would remove" if args.dry_run else "removed")
     return 0

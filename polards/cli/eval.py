@@ -20,16 +20,36 @@ def register(sub: Any) -> None:
     p = sub.add_parser("eval", help="score predictions against a dataset split and store the run")
     add_repo_args(p, split=True)
     p.add_argument("--predictions", metavar="FILE", help="parquet/jsonl/csv file holding a prediction column")
-    p.add_argument("--prediction-column", default="prediction", help="column with predictions (default 'prediction')")
+    p.add_argument(
+        "--prediction-column", default="prediction", help="column with predictions (default 'prediction')"
+    )
     p.add_argument("--reference-column", required=True, help="dataset column with the references")
-    p.add_argument("--id-column", help="join predictions to the dataset on this column instead of by position")
-    p.add_argument("--metrics", default="exact_match", help="comma-separated: exact_match,f1,bleu,rouge,accuracy,math")
-    p.add_argument("--extract-prediction", choices=EXTRACTORS, default="none", help="answer extraction on predictions")
-    p.add_argument("--extract-reference", choices=EXTRACTORS, default="none", help="answer extraction on references")
+    p.add_argument(
+        "--id-column", help="join predictions to the dataset on this column instead of by position"
+    )
+    p.add_argument(
+        "--metrics", default="exact_match", help="comma-separated: exact_match,f1,bleu,rouge,accuracy,math"
+    )
+    p.add_argument(
+        "--extract-prediction", choices=EXTRACTORS, default="none", help="answer extraction on predictions"
+    )
+    p.add_argument(
+        "--extract-reference", choices=EXTRACTORS, default="none", help="answer extraction on references"
+    )
     p.add_argument("--limit", type=int, help="score only the first N rows")
     p.add_argument("--model", help="model name recorded with the run")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="run parameter to record (repeatable)")
-    p.add_argument("--store", metavar="DIR", help="results folder (default: $POLARDS_RESULTS or ~/.local/share/polards/results)")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="run parameter to record (repeatable)",
+    )
+    p.add_argument(
+        "--store",
+        metavar="DIR",
+        help="results folder (default: $POLARDS_RESULTS or ~/.local/share/polards/results)",
+    )
     p.add_argument("--no-store", action="store_true", help="do not record the run")
     p.add_argument("--report", metavar="HTML", help="write an HTML report of the run")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -110,12 +130,15 @@ def build_frame(args: argparse.Namespace) -> Any:
     else:
         frame = frame.with_columns(pl.col(args.prediction_column).alias("__pred"))
     frame = frame.with_columns(
-        pl.col("__pred").cast(pl.String).alias("prediction"), pl.col(args.reference_column).cast(pl.String).alias("reference")
+        pl.col("__pred").cast(pl.String).alias("prediction"),
+        pl.col(args.reference_column).cast(pl.String).alias("reference"),
     )
     for column, name in (("prediction", args.extract_prediction), ("reference", args.extract_reference)):
         fn = _extractor(name)
         if fn is not None:
-            frame = frame.with_columns(pl.Series(column, [fn(v) if v is not None else None for v in frame[column]], dtype=pl.String))
+            frame = frame.with_columns(
+                pl.Series(column, [fn(v) if v is not None else None for v in frame[column]], dtype=pl.String)
+            )
     keep = [args.id_column] if args.id_column else []
     return frame.select(*keep, "prediction", "reference"), split
 
@@ -126,7 +149,9 @@ def run(args: argparse.Namespace) -> int:
     frame, split = build_frame(args)
     metrics = split_list(args.metrics) or ["exact_match"]
     keep = [c for c in frame.columns if c not in ("prediction", "reference")] + ["prediction", "reference"]
-    result = evaluate(frame, predictions="prediction", references="reference", metrics=metrics, keep_columns=keep)
+    result = evaluate(
+        frame, predictions="prediction", references="reference", metrics=metrics, keep_columns=keep
+    )
     run_id = None
     params = {
         "metrics": metrics,
@@ -136,7 +161,13 @@ def run(args: argparse.Namespace) -> int:
         "limit": args.limit,
         **_params(args.param),
     }
-    meta = {"dataset": args.repo, "config": args.config, "split": split, "revision": args.revision, "model": args.model}
+    meta = {
+        "dataset": args.repo,
+        "config": args.config,
+        "split": split,
+        "revision": args.revision,
+        "model": args.model,
+    }
     if not args.no_store:
         from polards.toolkit.results import ResultStore
 
@@ -146,7 +177,13 @@ def run(args: argparse.Namespace) -> int:
         from polards.toolkit.report import write_html_report
 
         title = f"{args.model or 'predictions'} on {args.repo} ({split})"
-        write_html_report(args.report, result.per_item, title=title, metrics=result.metrics, metadata={k: v for k, v in (meta | {"run_id": run_id}).items() if v})
+        write_html_report(
+            args.report,
+            result.per_item,
+            title=title,
+            metrics=result.metrics,
+            metadata={k: v for k, v in (meta | {"run_id": run_id}).items() if v},
+        )
     if args.json:
         print_json({"run_id": run_id, "n": result.n, "metrics": result.metrics, "timings": result.timings})
         return 0

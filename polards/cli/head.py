@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from polards.cli._common import add_repo_args, print_json, print_table, repo_kwargs, split_list
+from polards.cli._common import add_repo_args, load_split, print_json, print_table, repo_kwargs, split_list
 
 
 def register(sub: Any) -> None:
@@ -26,14 +26,13 @@ def first_split(repo: str, config: str | None, kw: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import polards as pds
     from polards.exceptions import InvalidArgumentError
 
     if args.rows < 0:
         raise InvalidArgumentError(f"-n must be >= 0, got {args.rows}.")
     kw = repo_kwargs(args)
     split = args.split or first_split(args.repo, args.config, kw)
-    ds = pds.load_dataset(args.repo, args.config, split=split, streaming=True, **kw)
+    ds = load_split(args.repo, args.config, split, streaming=True, **kw)
     columns = split_list(args.columns)
     if columns:
         ds = ds.select_columns(columns)

@@ -12,18 +12,27 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from polards.cli._common import add_repo_args, repo_kwargs, split_list
+from polards.cli._common import add_repo_args, load_split, repo_kwargs, split_list
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("load", help="stream a dataset split to a parquet / jsonl / csv file")
     add_repo_args(p, split=True)
-    p.add_argument("--to", required=True, metavar="PATH", help="output file; the suffix picks the format ({split} is replaced)")
-    p.add_argument("--format", choices=["parquet", "jsonl", "csv"], help="output format (default: from --to's suffix)")
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="PATH",
+        help="output file; the suffix picks the format ({split} is replaced)",
+    )
+    p.add_argument(
+        "--format", choices=["parquet", "jsonl", "csv"], help="output format (default: from --to's suffix)"
+    )
     p.add_argument("--columns", help="comma-separated columns to keep (only these are read)")
     p.add_argument("--limit", type=int, help="stop after this many rows")
     p.add_argument("--batch-size", type=int, default=10_000, help="rows per batch (default 10000)")
-    p.add_argument("--no-streaming", action="store_true", help="download the shards to the cache first, then export")
+    p.add_argument(
+        "--no-streaming", action="store_true", help="download the shards to the cache first, then export"
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -53,10 +62,14 @@ def run(args: argparse.Namespace) -> int:
         )
     columns = split_list(args.columns)
     for split in splits:
-        ds = pds.load_dataset(args.repo, args.config, split=split, streaming=not args.no_streaming, columns=columns, **kw)
+        ds = pds.load_dataset(
+            args.repo, args.config, split=split, streaming=not args.no_streaming, columns=columns, **kw
+        )
         if args.limit is not None:
             ds = ds.take(args.limit)
-        total = None if "[" in split else _expected_rows(args.repo, args.config, split, kw)
+        total = len(ds) if not hasattr(ds, "n_shards") else _expected_rows(args.repo, args.config, split, kw)
+        if total is not None and "[" in split and hasattr(ds, "n_shards"):
+            total = None  # a sliced stream: the split's row count is not the slice's
         if args.limit is not None:
             total = min(total, args.limit) if total is not None else args.limit
         target = Path(args.to.replace("{split}", split.replace("/", "_")))

@@ -52,7 +52,7 @@ def one_line(exc: BaseException) -> str:
     >>> one_line(FileNotFoundError(2, "No such file or directory", "x.parquet"))
     "No such file or directory: 'x.parquet'"
     >>> one_line(ValueError("bad value\\nHint: try 1"))
-    'bad value Hint: try 1'
+    'ValueError: bad value Hint: try 1'
     """
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
         text = f"{exc.strerror}: {exc.filename!r}"

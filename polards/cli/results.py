@@ -9,7 +9,11 @@ from polards.cli._common import print_json, print_table
 
 
 def add_store_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--store", metavar="DIR", help="results folder (default: $POLARDS_RESULTS or ~/.local/share/polards/results)")
+    p.add_argument(
+        "--store",
+        metavar="DIR",
+        help="results folder (default: $POLARDS_RESULTS or ~/.local/share/polards/results)",
+    )
 
 
 def register(sub: Any) -> None:
@@ -52,7 +56,9 @@ def register(sub: Any) -> None:
     rep.add_argument("--compare-to", metavar="RUN", help="baseline run to compare against")
     rep.set_defaults(func=run_report)
 
-    exp = rs.add_parser("export", help="export a run's items (or the run list with RUN=all) to csv/jsonl/parquet/md")
+    exp = rs.add_parser(
+        "export", help="export a run's items (or the run list with RUN=all) to csv/jsonl/parquet/md"
+    )
     add_store_arg(exp)
     exp.add_argument("run", help="run id, or 'all' for the run table")
     exp.add_argument("--to", required=True, metavar="PATH")
@@ -70,13 +76,21 @@ def _store(args: argparse.Namespace) -> Any:
 def run_ls(args: argparse.Namespace) -> int:
     import polars as pl
 
-    runs = _store(args).runs(dataset=args.dataset, model=args.model, metric=args.metric, since=args.since, until=args.until)
+    runs = _store(args).runs(
+        dataset=args.dataset, model=args.model, metric=args.metric, since=args.since, until=args.until
+    )
     if args.json:
         print_json(runs.with_columns(pl.col("created_at").dt.to_string("%Y-%m-%dT%H:%M:%S%.f%z")).to_dicts())
         return 0
     fixed = ["run_id", "created_at", "dataset", "config", "split", "model", "n"]
-    metric_cols = [c for c in runs.columns if c not in (*fixed, "revision", "params") and (args.all_metrics or "." not in c)]
-    shown = runs.select(*fixed, *metric_cols).with_columns(pl.col("created_at").dt.to_string("%Y-%m-%d %H:%M"))
+    metric_cols = [
+        c
+        for c in runs.columns
+        if c not in (*fixed, "revision", "params") and (args.all_metrics or "." not in c)
+    ]
+    shown = runs.select(*fixed, *metric_cols).with_columns(
+        pl.col("created_at").dt.to_string("%Y-%m-%d %H:%M")
+    )
     shown = shown.select([c for c in shown.columns if c in fixed[:2] or shown[c].null_count() < shown.height])
     print_table(shown, str_len=32)
     print(f"{runs.height} run(s) in {_store(args).root}")
@@ -115,7 +129,14 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.report:
         _write(args.report, store, b, compare_to=a)
     if args.json:
-        print_json({"a": a, "b": b, "summary": summary, "flipped": table.filter(pl.col("change").is_in(["gained", "lost"])).to_dicts()})
+        print_json(
+            {
+                "a": a,
+                "b": b,
+                "summary": summary,
+                "flipped": table.filter(pl.col("change").is_in(["gained", "lost"])).to_dicts(),
+            }
+        )
         return 0
     print(f"A = {a}\nB = {b}")
     print("  ".join(f"{k}: {v}" for k, v in summary.items()))

@@ -5,7 +5,7 @@ Round trips with ``datasets``' JSON, Arrow schemas (the ``huggingface`` metadata
 >>> from polards.features import Features, Value, ClassLabel
 >>> f = Features({"text": Value("string"), "label": ClassLabel(names=["neg", "pos"])})
 >>> f.to_polars_schema()
-Schema({'text': String, 'label': Int64})
+Schema([('text', String), ('label', Int64)])
 >>> Features.from_dict(f.to_dict()) == f
 True
 """

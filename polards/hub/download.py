@@ -210,7 +210,9 @@ def _fetch_verified(
         raise IntegrityError(msg)
 
 
-def _give_up(exc: BaseException, repo_id: str, settings: HubSettings, entry: FileEntry, part: Path) -> Exception:
+def _give_up(
+    exc: BaseException, repo_id: str, settings: HubSettings, entry: FileEntry, part: Path
+) -> Exception:
     # Giving up cleanly leaves no partial file behind (a killed process leaves one; the next call resumes it).
     part.unlink(missing_ok=True)
     return translate_error(exc, repo_id, settings, what=f"download of {entry.path}")

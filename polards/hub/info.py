@@ -19,8 +19,8 @@ from polards.hub.remote_file import RemoteFile
 from polards.hub.repo import CONVERT_REVISION, RepoSnapshot, get_snapshot, read_text_file, try_get_snapshot
 from polards.hub.resolve import (
     ConfigFiles,
-    convert_parquet_configs,
     convention_splits,
+    convert_parquet_configs,
     infer_format,
     is_data_file,
     pick_config,
@@ -96,13 +96,18 @@ def user_configs(
         if isinstance(data_files, str | Path):
             patterns = {"train": [str(data_files)]}
         elif isinstance(data_files, dict):
-            patterns = {str(k): [str(x) for x in (v if isinstance(v, list | tuple) else [v])] for k, v in data_files.items()}
+            patterns = {
+                str(k): [str(x) for x in (v if isinstance(v, list | tuple) else [v])]
+                for k, v in data_files.items()
+            }
         else:
             patterns = {"train": [str(x) for x in data_files]}
         splits = resolve_patterns(files, patterns, base)
     else:
         inside = [f[len(base) + 1 :] for f in files if f.startswith(base + "/")] if base else files
-        splits = {s: [f"{base}/{f}" if base else f for f in fs] for s, fs in convention_splits(inside).items()}
+        splits = {
+            s: [f"{base}/{f}" if base else f for f in fs] for s, fs in convention_splits(inside).items()
+        }
         if not splits:
             raise DataFilesNotFoundError(f"No (supported) data files found in data_dir {data_dir!r}.")
     fmt = infer_format([f for fs in splits.values() for f in fs])
@@ -124,7 +129,9 @@ def resolve_repo(
     paths = snap.paths()
     if data_files is not None or data_dir is not None:
         return ResolvedRepo(repo_id, snap, user_configs(paths, data_files, data_dir, name), snapshots)
-    card = parse_front_matter(read_text_file(settings, snap, "README.md")) if "README.md" in snap.files else {}
+    card = (
+        parse_front_matter(read_text_file(settings, snap, "README.md")) if "README.md" in snap.files else {}
+    )
     configs = resolve_configs(paths, card)
     if not configs:
         conv = try_get_snapshot(settings, repo_id, CONVERT_REVISION)
@@ -145,7 +152,9 @@ def get_dataset_config_names(
 ) -> list[str]:
     """Config names of a Hub dataset, in README order (``["default"]`` without a ``configs:`` block)."""
     settings = hub_settings(token=token, cache_dir=kwargs.get("cache_dir"))
-    repo = resolve_repo(settings, path, revision, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir"))
+    repo = resolve_repo(
+        settings, path, revision, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir")
+    )
     return [c.name for c in repo.configs]
 
 
@@ -159,7 +168,9 @@ def get_dataset_split_names(
 ) -> list[str]:
     """Split names of one config (the default config when ``config_name`` is None)."""
     settings = hub_settings(token=token, cache_dir=kwargs.get("cache_dir"))
-    repo = resolve_repo(settings, path, revision, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir"))
+    repo = resolve_repo(
+        settings, path, revision, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir")
+    )
     return list(pick_config(repo.configs, config_name, path, repo.snapshot.paths()).splits)
 
 
@@ -173,7 +184,9 @@ def _parquet_footer(settings: HubSettings, snap: RepoSnapshot, path: str) -> Any
     if settings.offline:
         return None
     entry = snap.files[path]
-    remote = RemoteFile(settings, snap.repo_id, settings.resolve_url(snap.repo_id, snap.sha, path), entry.size)
+    remote = RemoteFile(
+        settings, snap.repo_id, settings.resolve_url(snap.repo_id, snap.sha, path), entry.size
+    )
     remote.read_tail(min(entry.size, 64 << 10))
     return pq.ParquetFile(remote).metadata
 
@@ -235,7 +248,9 @@ def config_info(settings: HubSettings, repo: ResolvedRepo, cfg: ConfigFiles) -> 
             metas = [_parquet_footer(settings, snap, f) for f in files]
             if all(m is not None for m in metas):
                 si.num_examples = sum(m.num_rows for m in metas)
-                si.num_bytes = sum(m.row_group(i).total_byte_size for m in metas for i in range(m.num_row_groups))
+                si.num_bytes = sum(
+                    m.row_group(i).total_byte_size for m in metas for i in range(m.num_row_groups)
+                )
                 if info.features is None and metas:
                     info.features = Features.from_arrow_schema(metas[0].schema.to_arrow_schema())
         info.splits[split] = si
@@ -248,7 +263,9 @@ def get_dataset_infos(
 ) -> dict[str, DatasetInfo]:
     """config name -> :class:`DatasetInfo` (features, splits with ``num_examples``), no data pages read."""
     settings = hub_settings(token=token, cache_dir=kwargs.get("cache_dir"))
-    repo = resolve_repo(settings, path, revision, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir"))
+    repo = resolve_repo(
+        settings, path, revision, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir")
+    )
     return {cfg.name: config_info(settings, repo, cfg) for cfg in repo.configs}
 
 

@@ -167,7 +167,8 @@ def infer_format(files: list[str]) -> str:
 # --------------------------------------------------------------------------------------------------- conventions
 def _keyword_patterns(templates: list[str]) -> dict[str, list[str]]:
     return {
-        split: [t.format(k=k, s=_SEP) for k in kws for t in templates] for split, kws in SPLIT_KEYWORDS.items()
+        split: [t.format(k=k, s=_SEP) for k in kws for t in templates]
+        for split, kws in SPLIT_KEYWORDS.items()
     }
 
 
@@ -236,14 +237,18 @@ def _yaml_data_files(spec: Any) -> dict[str, list[str]]:
     return out
 
 
-def resolve_patterns(files: list[str], patterns: dict[str, list[str]], base: str = "") -> dict[str, list[str]]:
+def resolve_patterns(
+    files: list[str], patterns: dict[str, list[str]], base: str = ""
+) -> dict[str, list[str]]:
     """Split -> matching files for user or YAML patterns; raises if a split's patterns match nothing."""
     out = {}
     for split, pats in patterns.items():
         matched = match_patterns(files, pats, base)
         if not matched:
             where = f" under {base!r}" if base else ""
-            raise DataFilesNotFoundError(f"Unable to find data files for split {split!r}{where} matching {pats}.")
+            raise DataFilesNotFoundError(
+                f"Unable to find data files for split {split!r}{where} matching {pats}."
+            )
         out[split] = matched
     return out
 
@@ -270,15 +275,24 @@ def resolve_configs(files: list[str], card: dict[str, Any] | None = None) -> lis
             if patterns:
                 splits = resolve_patterns(files, patterns, data_dir)
             else:
-                inside = [f[len(data_dir) + 1 :] for f in data if f.startswith(data_dir + "/")] if data_dir else data
-                splits = {s: [f"{data_dir}/{f}" if data_dir else f for f in fs] for s, fs in convention_splits(inside).items()}
+                inside = (
+                    [f[len(data_dir) + 1 :] for f in data if f.startswith(data_dir + "/")]
+                    if data_dir
+                    else data
+                )
+                splits = {
+                    s: [f"{data_dir}/{f}" if data_dir else f for f in fs]
+                    for s, fs in convention_splits(inside).items()
+                }
             fmt = infer_format([f for fs in splits.values() for f in fs]) if splits else "parquet"
             out.append(ConfigFiles(name, splits, fmt, bool(cfg.get("default")), features=infos.get(name)))
         return out
     splits = convention_splits(data)
     if splits:
         fmt = infer_format(data)
-        out.append(ConfigFiles("default", splits, fmt, True, features=infos.get("default"), conventional=True))
+        out.append(
+            ConfigFiles("default", splits, fmt, True, features=infos.get("default"), conventional=True)
+        )
     return out
 
 
@@ -291,7 +305,9 @@ def convert_parquet_configs(files: list[str], revision: str) -> list[ConfigFiles
             continue
         split = parts[1].removeprefix("partial-")
         configs.setdefault(parts[0], {}).setdefault(split, []).append(f)
-    return [ConfigFiles(name, _ordered(splits), "parquet", revision=revision) for name, splits in configs.items()]
+    return [
+        ConfigFiles(name, _ordered(splits), "parquet", revision=revision) for name, splits in configs.items()
+    ]
 
 
 def pick_config(

@@ -125,7 +125,9 @@ def _counted(reader: Callable[[], Iterator[pl.DataFrame]], bar: Any) -> Callable
     return shard
 
 
-def parquet_lazy_shard(settings: HubSettings, snap: RepoSnapshot, path: str, columns: list[str] | None) -> pl.LazyFrame:
+def parquet_lazy_shard(
+    settings: HubSettings, snap: RepoSnapshot, path: str, columns: list[str] | None
+) -> pl.LazyFrame:
     """A lazy scan of one public parquet shard over HTTP (range requests, pushdown)."""
     url = settings.resolve_url(snap.repo_id, snap.sha, path)
     lf = pl.scan_parquet(url, storage_options={"max_retries": settings.retry.max_retries})
@@ -178,7 +180,12 @@ def _multiline_object(head: bytes) -> bool:
 
 
 def stream_shards(
-    settings: HubSettings, snap: RepoSnapshot, files: list[str], fmt: str, columns: list[str] | None, desc: str
+    settings: HubSettings,
+    snap: RepoSnapshot,
+    files: list[str],
+    fmt: str,
+    columns: list[str] | None,
+    desc: str,
 ) -> list[Any]:
     """One shard per file, in file order."""
     if fmt == "parquet" and not snap.gated:
@@ -190,4 +197,6 @@ def stream_shards(
         return [_counted(text_shard(settings, snap, f, fmt, columns), bar) for f in files]
     from polards.exceptions import InvalidArgumentError
 
-    raise InvalidArgumentError(f"Streaming {fmt!r} files from the Hub is not supported (dataset {snap.repo_id!r}).")
+    raise InvalidArgumentError(
+        f"Streaming {fmt!r} files from the Hub is not supported (dataset {snap.repo_id!r})."
+    )

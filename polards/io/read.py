@@ -151,7 +151,7 @@ def scan_one_format(files: list[str], fmt: str, **opts: Any) -> pl.LazyFrame:
     if fmt == "parquet":
         return pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
     if fmt == "json":
-        docs = [f for f in files if _is_json_document(f)]
+        docs = [f for f in files if opts.get("field") or _is_json_document(f)]
         if docs:
             return pl.concat([_scan_json_document(f, opts.get("field")) if f in docs else pl.scan_ndjson(f) for f in files], how="diagonal_relaxed")
         return pl.scan_ndjson(files, infer_schema_length=opts.get("infer_schema_length", 10000))

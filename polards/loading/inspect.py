@@ -23,8 +23,15 @@ def get_dataset_config_names(path: str, revision: str | None = None, **kwargs: A
     ['default']
     """
     if _is_local(path):
-        src = find_source(path, None, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir"),
-                          revision=None, token=None, cache_dir=None)
+        src = find_source(
+            path,
+            None,
+            data_files=kwargs.get("data_files"),
+            data_dir=kwargs.get("data_dir"),
+            revision=None,
+            token=None,
+            cache_dir=None,
+        )
         return [c.name for c in src.configs]
     return hub_info.get_dataset_config_names(path, revision, **kwargs)
 
@@ -32,8 +39,15 @@ def get_dataset_config_names(path: str, revision: str | None = None, **kwargs: A
 def get_dataset_split_names(path: str, config_name: str | None = None, **kwargs: Any) -> list[str]:
     """Split names of a config (the default one when ``config_name`` is None)."""
     if _is_local(path):
-        src = find_source(path, None, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir"),
-                          revision=None, token=None, cache_dir=None)
+        src = find_source(
+            path,
+            None,
+            data_files=kwargs.get("data_files"),
+            data_dir=kwargs.get("data_dir"),
+            revision=None,
+            token=None,
+            cache_dir=None,
+        )
         return list(pick_config(src.configs, config_name, path, src.files).splits)
     return hub_info.get_dataset_split_names(path, config_name, **kwargs)
 
@@ -43,13 +57,24 @@ def get_dataset_infos(path: str, revision: str | None = None, **kwargs: Any) -> 
     if _is_local(path):
         from polards.loading.load import load_dataset
 
-        src = find_source(path, None, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir"),
-                          revision=None, token=None, cache_dir=None)
+        src = find_source(
+            path,
+            None,
+            data_files=kwargs.get("data_files"),
+            data_dir=kwargs.get("data_dir"),
+            revision=None,
+            token=None,
+            cache_dir=None,
+        )
         out = {}
         for cfg in src.configs:
-            dd = load_dataset(path, cfg.name, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir"))
+            dd = load_dataset(
+                path, cfg.name, data_files=kwargs.get("data_files"), data_dir=kwargs.get("data_dir")
+            )
             first = next(iter(dd.values()))
             splits = {n: hub_info.SplitInfo(n, len(ds)) for n, ds in dd.items()}
-            out[cfg.name] = hub_info.DatasetInfo(cfg.name, os.path.basename(path.rstrip("/")), first.features, splits)
+            out[cfg.name] = hub_info.DatasetInfo(
+                cfg.name, os.path.basename(path.rstrip("/")), first.features, splits
+            )
         return out
     return hub_info.get_dataset_infos(path, revision, **kwargs)

@@ -48,11 +48,20 @@ def _progress_bar(source: Source, total: int) -> Any:
 
 
 def _map_style(
-    source: Source, cfg: ConfigFiles, names: list[str], columns: list[str] | None, force: bool, opts: dict[str, Any]
+    source: Source,
+    cfg: ConfigFiles,
+    names: list[str],
+    columns: list[str] | None,
+    force: bool,
+    opts: dict[str, Any],
 ) -> dict[str, Any]:
     files = {n: cfg.splits[n] for n in names}
     offline = source.is_hub and source.settings.offline
-    bar = None if offline else _progress_bar(source, sum(source.download_size(cfg, fs) for fs in files.values()))
+    bar = (
+        None
+        if offline
+        else _progress_bar(source, sum(source.download_size(cfg, fs) for fs in files.values()))
+    )
     try:
         out = {}
         for n, fs in files.items():
@@ -76,7 +85,9 @@ def _slice(ds: Any, part: SplitSlice) -> Any:
     return ds.skip(start).take(max(stop - start, 0))
 
 
-def _streaming(source: Source, cfg: ConfigFiles, names: list[str], columns: list[str] | None) -> dict[str, Any]:
+def _streaming(
+    source: Source, cfg: ConfigFiles, names: list[str], columns: list[str] | None
+) -> dict[str, Any]:
     from polards import IterableDataset
 
     out = {}
@@ -90,9 +101,8 @@ def _stream_features(source: Source, cfg: ConfigFiles, split: str, columns: list
     """Parquet shards: features from the first footer (keeps ClassLabel etc.); others: from the first batch."""
     if cfg.format != "parquet" or not source.is_hub:
         return None
-    from polards.hub.info import _parquet_footer
-
     from polards.features import Features
+    from polards.hub.info import _parquet_footer
 
     meta = _parquet_footer(source.settings, source.repo.snapshot_of(cfg), cfg.splits[split][0])
     if meta is None:
@@ -162,7 +172,13 @@ def load_dataset(
     force = _mode(download_mode) == "force_redownload"
     columns = list(columns) if columns is not None else None
     source = find_source(
-        str(path), name, data_files=data_files, data_dir=data_dir, revision=revision, token=token, cache_dir=cache_dir
+        str(path),
+        name,
+        data_files=data_files,
+        data_dir=data_dir,
+        revision=revision,
+        token=token,
+        cache_dir=cache_dir,
     )
     cfg = pick_config(source.configs, None if path in BUILDERS else name, str(path), source.files)
     parts = parse_split(split) if split is not None else None
@@ -171,14 +187,18 @@ def load_dataset(
     opts = {k: v for k, v in kwargs.items() if k in ("field", "sep", "delimiter")}
     if streaming:
         if parts and any(not p.is_full for p in parts):
-            raise InvalidArgumentError(f"Split slicing {split!r} is not supported with streaming=True; use take/skip.")
+            raise InvalidArgumentError(
+                f"Split slicing {split!r} is not supported with streaming=True; use take/skip."
+            )
         datasets = _streaming(source, cfg, names, columns)
     else:
         datasets = _map_style(source, cfg, names, columns, force, opts)
         if keep_in_memory:
             from polards import Dataset
 
-            datasets = {n: Dataset.from_polars(ds.to_polars(), features=ds.features) for n, ds in datasets.items()}
+            datasets = {
+                n: Dataset.from_polars(ds.to_polars(), features=ds.features) for n, ds in datasets.items()
+            }
     if parts is None:
         if streaming:
             from polards import IterableDatasetDict
@@ -193,7 +213,9 @@ def load_dataset(
     if streaming:
         from polards import IterableDataset
 
-        return IterableDataset.from_shards([s for p in pieces for s in p._shards], features=pieces[0].features)
+        return IterableDataset.from_shards(
+            [s for p in pieces for s in p._shards], features=pieces[0].features
+        )
     from polards import concatenate_datasets
 
     return concatenate_datasets(pieces)

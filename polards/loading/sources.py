@@ -15,7 +15,14 @@ from typing import Any
 from polards.exceptions import DataFilesNotFoundError, DatasetNotFoundError, InvalidArgumentError
 from polards.hub.resolve import ConfigFiles, infer_format, resolve_configs
 
-BUILDERS = {"parquet": "parquet", "json": "json", "csv": "csv", "text": "text", "imagefolder": "imagefolder", "arrow": "arrow"}
+BUILDERS = {
+    "parquet": "parquet",
+    "json": "json",
+    "csv": "csv",
+    "text": "text",
+    "imagefolder": "imagefolder",
+    "arrow": "arrow",
+}
 
 
 @dataclass
@@ -33,7 +40,9 @@ class Source:
     def is_hub(self) -> bool:
         return self.repo is not None
 
-    def local_paths(self, cfg: ConfigFiles, files: list[str], *, force: bool = False, bar: Any = None) -> list[str]:
+    def local_paths(
+        self, cfg: ConfigFiles, files: list[str], *, force: bool = False, bar: Any = None
+    ) -> list[str]:
         """Local paths of ``files``: joined to the folder, or verified snapshot paths in the HF cache."""
         if not self.is_hub:
             return [str(self.root / f) if self.root is not None else f for f in files]
@@ -42,7 +51,9 @@ class Source:
         snap = self.repo.snapshot_of(cfg)
         out = []
         for f in files:
-            out.append(str(download_file(self.settings, snap.repo_id, snap.sha, snap.files[f], force=force, bar=bar)))
+            out.append(
+                str(download_file(self.settings, snap.repo_id, snap.sha, snap.files[f], force=force, bar=bar))
+            )
         return out
 
     def download_size(self, cfg: ConfigFiles, files: list[str]) -> int:
@@ -52,17 +63,26 @@ class Source:
 
         snap = self.repo.snapshot_of(cfg)
         cache = self.settings.cache_dir
-        return sum(snap.files[f].size for f in files if not snapshot_path(cache, snap.repo_id, snap.sha, f).exists())
+        return sum(
+            snap.files[f].size for f in files if not snapshot_path(cache, snap.repo_id, snap.sha, f).exists()
+        )
 
-    def stream_shards(self, cfg: ConfigFiles, files: list[str], columns: list[str] | None, desc: str) -> list[Any]:
+    def stream_shards(
+        self, cfg: ConfigFiles, files: list[str], columns: list[str] | None, desc: str
+    ) -> list[Any]:
         """One streaming shard per file."""
-        if not self.is_hub:
+        if not self.is_hub or self.settings.offline:  # offline: stream the verified cached files (or raise)
             import polars as pl
 
             from polards.io import scan_files
 
             paths = self.local_paths(cfg, files)
-            return [scan_files([p], None if cfg.format == "imagefolder" else cfg.format).select(columns or pl.all()) for p in paths]
+            return [
+                scan_files([p], None if cfg.format == "imagefolder" else cfg.format).select(
+                    columns or pl.all()
+                )
+                for p in paths
+            ]
         from polards.hub.streaming import stream_shards
 
         return stream_shards(self.settings, self.repo.snapshot_of(cfg), files, cfg.format, columns, desc)
@@ -73,7 +93,8 @@ def _as_patterns(data_files: Any) -> dict[str, list[str]]:
         return {"train": [os.fspath(data_files)]}
     if isinstance(data_files, dict):
         return {
-            str(k): [os.fspath(x) for x in (v if isinstance(v, list | tuple) else [v])] for k, v in data_files.items()
+            str(k): [os.fspath(x) for x in (v if isinstance(v, list | tuple) else [v])]
+            for k, v in data_files.items()
         }
     return {"train": [os.fspath(x) for x in data_files]}
 
@@ -84,9 +105,13 @@ def _expand_local(pattern: str, base: str | None) -> list[str]:
         return [full]
     if any(c in full for c in "*?["):
         return sorted(p for p in glob.glob(full, recursive=True) if os.path.isfile(p))
-    return [full] if os.path.isfile(full) else sorted(
-        str(p) for p in Path(full).rglob("*") if p.is_file()
-    ) if os.path.isdir(full) else []
+    return (
+        [full]
+        if os.path.isfile(full)
+        else sorted(str(p) for p in Path(full).rglob("*") if p.is_file())
+        if os.path.isdir(full)
+        else []
+    )
 
 
 def builder_source(builder: str, data_files: Any, data_dir: str | None, name: str | None) -> Source:
@@ -127,7 +152,13 @@ def folder_source(path: str, data_files: Any, data_dir: str | None, builder: str
 
 
 def hub_source(
-    path: str, name: str | None, data_files: Any, data_dir: str | None, revision: str | None, token: Any, cache_dir: Any
+    path: str,
+    name: str | None,
+    data_files: Any,
+    data_dir: str | None,
+    revision: str | None,
+    token: Any,
+    cache_dir: Any,
 ) -> Source:
     """A Hub dataset repo, pinned to a commit (from the cache when offline)."""
     from polards.hub.client import hub_settings
@@ -158,5 +189,7 @@ def find_source(
         msg = f"{path!r} is a file, not a dataset folder. Hint: load_dataset({fmt!r}, data_files={path!r})."
         raise DatasetNotFoundError(msg)
     if path.count("/") > 1 or path.startswith((".", "/")):
-        raise DatasetNotFoundError(f"Dataset {path!r} is neither a local folder nor a Hub repo id (owner/name).")
+        raise DatasetNotFoundError(
+            f"Dataset {path!r} is neither a local folder nor a Hub repo id (owner/name)."
+        )
     return hub_source(path, name, data_files, data_dir, revision, token, cache_dir)

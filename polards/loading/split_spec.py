@@ -45,7 +45,9 @@ class SplitSlice:
             return boundary
         if self.rounding == "pct1_dropremainder":
             if n < 100:
-                msg = f"Using 'pct1_dropremainder' on split {self.split!r} needs at least 100 rows, it has {n}."
+                msg = (
+                    f"Using 'pct1_dropremainder' on split {self.split!r} needs at least 100 rows, it has {n}."
+                )
                 raise InvalidArgumentError(msg)
             return boundary * math.trunc(n / 100.0)
         return int(round(boundary * n / 100.0))
@@ -89,10 +91,14 @@ def parse_split(spec: str) -> list[SplitSlice]:
         percent = p1 or p2
         for b in (start, stop):
             if percent and b is not None and abs(b) > 100:
-                raise InvalidArgumentError(f"Percent slice boundary {b}% in {sub!r} must be within [-100, 100].")
+                raise InvalidArgumentError(
+                    f"Percent slice boundary {b}% in {sub!r} must be within [-100, 100]."
+                )
         rounding = m.group("rounding") or "closest"
         if rounding not in ("closest", "pct1_dropremainder"):
-            raise InvalidArgumentError(f"Unknown rounding {rounding!r} in {sub!r}: use closest or pct1_dropremainder.")
+            raise InvalidArgumentError(
+                f"Unknown rounding {rounding!r} in {sub!r}: use closest or pct1_dropremainder."
+            )
         if rounding != "closest" and not percent:
             raise InvalidArgumentError(f"Rounding {rounding!r} in {sub!r} applies to percent slices only.")
         parts.append(SplitSlice(m.group("split"), start, stop, percent, rounding))

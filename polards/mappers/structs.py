@@ -58,6 +58,7 @@ __all__ = [
     "messages_to_dicts",
     "multimodal_from_dicts",
     "multimodal_to_dicts",
+    "output_features",
     "rows_from_dicts",
     "rows_to_dicts",
 ]
@@ -122,6 +123,23 @@ STRUCT_FEATURES: dict[str, dict[str, Any]] = {
         "rejected": List(_MESSAGE_FEATURE),
     },
 }
+
+
+
+def output_features(kind: str) -> Any:
+    """The ``Features`` of the columns a mapper of shape ``kind`` adds (a key of :data:`STRUCT_FEATURES`).
+
+    >>> list(output_features("comparison"))
+    ['comparison', 'label']
+    >>> output_features("messages").to_polars_schema()["messages"] == MESSAGES
+    True
+    """
+    from polards.exceptions import InvalidArgumentError
+    from polards.features import Features
+
+    if kind not in STRUCT_FEATURES:
+        raise InvalidArgumentError(f"Unknown output shape {kind!r}. Expected one of {sorted(STRUCT_FEATURES)}.")
+    return Features(STRUCT_FEATURES[kind])
 
 
 # --------------------------------------------------------------------------------------------------- python <-> polars

@@ -1,9 +1,11 @@
 """The code that runs inside the sandbox child: confinement, then the tests of one program.
 
-The parent starts ``python -I -c BOOTSTRAP confine.py harness.py config.json EVENT_FD``. The bootstrap loads
-this file and :mod:`confine` by path (not through the ``polards`` package), and calls :func:`main`, which
+The parent starts ``python -I -S -c BOOTSTRAP CONFIG EVENT_FD``. ``CONFIG`` is a root-only ``marshal`` file
+holding the code objects of :mod:`confine` and of this module (compiled once in the parent, so the child
+neither imports ``polards`` nor compiles anything) and the run's config. The bootstrap executes the two modules
+and calls :func:`main`, which
 
-1. reads and deletes the JSON config (code, tests, limits; expected outputs are never sent),
+1. deletes the config file (code, tests, limits; expected outputs are never sent),
 2. confines the process (namespaces, private mounts, rlimits, unprivileged uid, no-new-privs, socket guard)
    and reports what it achieved (``{"ev": "ready", "isolation": ...}``); with ``strict`` it stops here if
    anything is weaker than requested,
@@ -384,13 +386,11 @@ def run_stdio(cfg: dict) -> None:
     _emit({"ev": "end", "i": i, "status": status, "error": error, "duration": duration})
 
 
-def main(config_path: str, event_fd: str) -> None:
-    """Entry point of the child (see the module docstring)."""
+def main(cfg: dict, config_path: str, event_fd: str) -> None:
+    """Entry point of the child (see the module docstring); ``cfg`` was read from ``config_path``."""
     global _EVENT_FD, _TOKEN
     _EVENT_FD = int(event_fd)
     sys.dont_write_bytecode = True
-    with open(config_path, "rb") as fh:
-        cfg = marshal.load(fh)  # written by the parent (trusted); plain data only
     os.unlink(config_path)
     _TOKEN = cfg.pop("token", "")
     sys.path.extend(p for p in cfg.get("sys_path", []) if p not in sys.path)
@@ -419,11 +419,12 @@ def main(config_path: str, event_fd: str) -> None:
 
 
 BOOTSTRAP = (
-    "import sys\n"
-    "def _load(n, p):\n"
+    "import sys, marshal\n"
+    "with open(sys.argv[1], 'rb') as f:\n"
+    "    c = marshal.load(f)\n"
+    "for n, p, code in c.pop('modules'):\n"
     "    m = type(sys)(n); m.__file__ = p; sys.modules[n] = m\n"
-    "    with open(p, 'rb') as f: exec(compile(f.read(), p, 'exec'), m.__dict__)\n"
-    "    return m\n"
-    "_load('_polards_sandbox_confine', sys.argv[1])\n"
-    "_load('_polards_sandbox_harness', sys.argv[2]).main(sys.argv[3], sys.argv[4])\n"
+    "    exec(compile(code, p, 'exec') if isinstance(code, str) else code, m.__dict__)\n"
+    "del f, n, p, code, m\n"
+    "sys.modules['_polards_sandbox_harness'].main(c, sys.argv[1], sys.argv[2])\n"
 )

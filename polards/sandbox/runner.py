@@ -35,8 +35,23 @@ from polards.exceptions import SandboxError
 from polards.sandbox import confine, harness
 from polards.sandbox.limits import kill_uid, minimal_env, site_packages
 
-_CONFINE_PATH = os.path.abspath(confine.__file__)
-_HARNESS_PATH = os.path.abspath(harness.__file__)
+_MODULES: dict[bool, list] = {}
+
+
+def _child_modules(same_interpreter: bool) -> list:
+    """``(name, path, code)`` of the modules the child runs: code objects for this interpreter (compiled once
+    per process), source text for another one."""
+    if same_interpreter not in _MODULES:
+        mods = []
+        for name, module in (("_polards_sandbox_confine", confine), ("_polards_sandbox_harness", harness)):
+            path = os.path.abspath(module.__file__)
+            with open(path, encoding="utf-8") as fh:
+                source = fh.read()
+            mods.append(
+                (name, path, compile(source, path, "exec", dont_inherit=True) if same_interpreter else source)
+            )
+        _MODULES[same_interpreter] = mods
+    return _MODULES[same_interpreter]
 
 
 @dataclass
@@ -132,7 +147,7 @@ def run_child(
         config_path = os.path.join(workdir, ".polards-config")
         fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(marshal.dumps(config))
+            fh.write(marshal.dumps({**config, "modules": _child_modules(python is None)}))
         read_fd, write_fd = os.pipe()
         # Our own interpreter starts without `site` (no .pth processing: ~3x faster start); the harness puts
         # site-packages back on sys.path. Another interpreter gets its normal `site`.
@@ -142,8 +157,6 @@ def run_child(
             *flags,
             "-c",
             harness.BOOTSTRAP,
-            _CONFINE_PATH,
-            _HARNESS_PATH,
             config_path,
             str(write_fd),
         ]

@@ -17,12 +17,21 @@ def _expected_code_task(row: dict) -> dict | None:
     if not tests or not row["problem"].strip():
         return None
     starter = row.get("starter_code")
-    return {"problem": row["problem"], "tests": tests, "starter_code": starter if starter and starter.strip() else None}
+    return {
+        "problem": row["problem"],
+        "tests": tests,
+        "starter_code": starter if starter and starter.strip() else None,
+    }
 
 
 def test_deepcoder_configs_and_mixture(env):
     repo = "agentica-org/DeepCoder-Preview-Dataset"
-    for config, split in [("primeintellect", "train"), ("taco", "train"), ("lcbv5", "test"), ("codeforces", "test")]:
+    for config, split in [
+        ("primeintellect", "train"),
+        ("taco", "train"),
+        ("lcbv5", "test"),
+        ("codeforces", "test"),
+    ]:
         ds = catalog.load("deepcoder", config, split=split)
         assert ds.column_names[:3] == ["problem", "tests", "starter_code"]
         assert ds.lazy().collect_schema()["tests"] == CODE_TESTS
@@ -38,7 +47,9 @@ def test_deepcoder_configs_and_mixture(env):
     assert mix["train"].column_names == ["problem", "tests", "starter_code", "metadata", "subset"]
     assert list(dict.fromkeys(mix["train"]["subset"])) == ["primeintellect", "taco", "lcbv5"]
     assert list(dict.fromkeys(mix["test"]["subset"])) == ["codeforces", "lcbv5"]
-    n_train = sum(len(catalog.load("deepcoder", c, split="train")) for c in ("primeintellect", "taco", "lcbv5"))
+    n_train = sum(
+        len(catalog.load("deepcoder", c, split="train")) for c in ("primeintellect", "taco", "lcbv5")
+    )
     assert len(mix["train"]) == n_train
 
 
@@ -48,18 +59,24 @@ def test_humaneval(env):
     row = ds[0]
     assert row["task_id"] == "HumanEval/0"
     assert row["problem"] == row["prompt"] == row["starter_code"]
-    assert row["tests"] == [{"input": row["test"], "output": "", "testtype": "check", "fn_name": "has_close_elements"}]
+    assert row["tests"] == [
+        {"input": row["test"], "output": "", "testtype": "check", "fn_name": "has_close_elements"}
+    ]
 
 
 def test_tulu3_sft_and_no_robots_identity(env):
     tulu = catalog.load("tulu3_sft", split="train")
     assert tulu.lazy().collect_schema()["messages"] == MESSAGES
     raw_rows = rows_of(raw("allenai/tulu-3-sft-mixture", split="train"))
-    assert tulu["messages"] == [[{"role": m["role"], "content": m["content"]} for m in r["messages"]] for r in raw_rows]
+    assert tulu["messages"] == [
+        [{"role": m["role"], "content": m["content"]} for m in r["messages"]] for r in raw_rows
+    ]
     nr = catalog.load("no_robots")
     assert set(nr) == {"train", "test"}
     raw_nr = rows_of(raw("HuggingFaceH4/no_robots", split="test"))
-    assert nr["test"]["messages"] == [[{"role": m["role"], "content": m["content"]} for m in r["messages"]] for r in raw_nr]
+    assert nr["test"]["messages"] == [
+        [{"role": m["role"], "content": m["content"]} for m in r["messages"]] for r in raw_nr
+    ]
     assert nr["test"]["prompt"] == [r["prompt"] for r in raw_nr]
 
 
@@ -70,7 +87,8 @@ def test_openthoughts3_streams_by_default(env):
     role = {"human": "user", "gpt": "assistant", "system": "system"}
     raw_rows = rows_of(raw("open-thoughts/OpenThoughts3-1.2M", split="train"))
     assert [r["messages"] for r in got] == [
-        [{"role": role.get(t["from"], t["from"]), "content": t["value"]} for t in r["conversations"]] for r in raw_rows
+        [{"role": role.get(t["from"], t["from"]), "content": t["value"]} for t in r["conversations"]]
+        for r in raw_rows
     ]
     assert all("conversations" not in r for r in got)
     mapstyle = catalog.load("openthoughts3", split="train", streaming=False)

@@ -34,7 +34,11 @@ def test_hh_rlhf_subset_equals_recipe_and_multi_turn_prompt(env):
     prompts = [r["comparison"]["prompt_conversation"] for r in default.to_list()]
     multi = next(p for p in prompts if len(p) >= 3)
     assert [m["role"] for m in multi[:3]] == ["user", "assistant", "user"]
-    real = read_jsonl(REALDATA / "hh-rlhf" / "helpful-base" / "test.jsonl.gz") if (REALDATA / "hh-rlhf").exists() else raw_rows
+    real = (
+        read_jsonl(REALDATA / "hh-rlhf" / "helpful-base" / "test.jsonl.gz")
+        if (REALDATA / "hh-rlhf").exists()
+        else raw_rows
+    )
     first = next(r for r in real if r["chosen"].count("\n\nHuman:") >= 2)
     assert multi[0]["content"] == first["chosen"].split("\n\nHuman:")[1].split("\n\nAssistant:")[0].strip()
 
@@ -42,7 +46,9 @@ def test_hh_rlhf_subset_equals_recipe_and_multi_turn_prompt(env):
 def test_hh_rlhf_all_subsets(env):
     dd = catalog.load("hh_rlhf")
     assert set(dd) == {"train", "test"}
-    per_subset = sum(len(catalog.load("hh_rlhf", s, split="test")) for s in catalog.preference.HH_RLHF_SUBSETS[:4])
+    per_subset = sum(
+        len(catalog.load("hh_rlhf", s, split="test")) for s in catalog.preference.HH_RLHF_SUBSETS[:4]
+    )
     assert len(dd["test"]) == per_subset
     assert set(dd["test"]["label"]) == {"A"}
 
@@ -54,7 +60,9 @@ def test_helpsteer3_sign_and_ties(env):
         expected = [
             {
                 "comparison": {
-                    "prompt_conversation": [{"role": m["role"], "content": m["content"]} for m in r["context"]],
+                    "prompt_conversation": [
+                        {"role": m["role"], "content": m["content"]} for m in r["context"]
+                    ],
                     "completion_A": [_asst(r["response1"])],
                     "completion_B": [_asst(r["response2"])],
                 },
@@ -71,10 +79,19 @@ def test_helpsteer2_best_vs_worst(env):
     ds = catalog.load("helpsteer2", split="train")
     raw_rows = rows_of(raw("nvidia/HelpSteer2", split="train"))
     pairs = _oracles.helpsteer2_pairs(raw_rows)
-    assert [{k: r[k] for k in ("prompt", "chosen_response", "rejected_response", "helpfulness_diff")} for r in ds.to_list()] == pairs
+    assert [
+        {k: r[k] for k in ("prompt", "chosen_response", "rejected_response", "helpfulness_diff")}
+        for r in ds.to_list()
+    ] == pairs
     assert _cmp(ds) == [
-        {"comparison": {"prompt_conversation": [_user(p["prompt"])], "completion_A": [_asst(p["chosen_response"])],
-                        "completion_B": [_asst(p["rejected_response"])]}, "label": "A"}
+        {
+            "comparison": {
+                "prompt_conversation": [_user(p["prompt"])],
+                "completion_A": [_asst(p["chosen_response"])],
+                "completion_B": [_asst(p["rejected_response"])],
+            },
+            "label": "A",
+        }
         for p in pairs
     ]
     assert 0 < len(pairs) < len({r["prompt"] for r in raw_rows}) + 1
@@ -84,15 +101,27 @@ def test_ultrafeedback_tulu3_arena(env):
     uf = catalog.load("ultrafeedback", split="train")
     raw_uf = rows_of(raw("argilla/ultrafeedback-binarized-preferences", split="train"))
     assert _cmp(uf) == [
-        {"comparison": {"prompt_conversation": [_user(r["instruction"])], "completion_A": [_asst(r["chosen_response"])],
-                        "completion_B": [_asst(r["rejected_response"])]}, "label": "A"}
+        {
+            "comparison": {
+                "prompt_conversation": [_user(r["instruction"])],
+                "completion_A": [_asst(r["chosen_response"])],
+                "completion_B": [_asst(r["rejected_response"])],
+            },
+            "label": "A",
+        }
         for r in raw_uf
     ]
     tulu = catalog.load("tulu3_preference", split="train")
     raw_tulu = rows_of(raw("allenai/llama-3.1-tulu-3-8b-preference-mixture", split="train"))
     assert _cmp(tulu) == [
-        {"comparison": {"prompt_conversation": [_user(r["prompt"])], "completion_A": [_asst(r["chosen"][1]["content"])],
-                        "completion_B": [_asst(r["rejected"][1]["content"])]}, "label": "A"}
+        {
+            "comparison": {
+                "prompt_conversation": [_user(r["prompt"])],
+                "completion_A": [_asst(r["chosen"][1]["content"])],
+                "completion_B": [_asst(r["rejected"][1]["content"])],
+            },
+            "label": "A",
+        }
         for r in raw_tulu
     ]
     arena = catalog.load("arena", split="train")
@@ -116,6 +145,7 @@ def test_prometheus_rubric(env):
                 "criteria": r["orig_criteria"],
                 "score_descriptions": scores,
                 "reference_answer": r["orig_reference_answer"],
-                "text": f"[{r['orig_criteria']}]\n" + "\n".join(f"Score {k}: {s}" for k, s in enumerate(scores, 1)),
+                "text": f"[{r['orig_criteria']}]\n"
+                + "\n".join(f"Score {k}: {s}" for k, s in enumerate(scores, 1)),
             }
         ]

@@ -31,10 +31,20 @@ def test_vision_messages(env, name, repo):
     row = ds[0]
     user, assistant = row["messages"]
     assert user["role"] == "user" and assistant["role"] == "assistant"
-    assert user["content"][0]["type"] == "image" and user["content"][0]["image"]["bytes"] == images[0]["bytes"]
-    assert user["content"][1] == {"type": "text", "text": "What is the name of the subject in this photo?", "image": None}
+    assert (
+        user["content"][0]["type"] == "image" and user["content"][0]["image"]["bytes"] == images[0]["bytes"]
+    )
+    assert user["content"][1] == {
+        "type": "text",
+        "text": "What is the name of the subject in this photo?",
+        "image": None,
+    }
     assert assistant["content"] == [
-        {"type": "text", "text": f"The subject in this photo is: {clean_class_name(names[labels[0]])}\n", "image": None}
+        {
+            "type": "text",
+            "text": f"The subject in this photo is: {clean_class_name(names[labels[0]])}\n",
+            "image": None,
+        }
     ]
     from PIL import Image
 
@@ -57,7 +67,12 @@ def test_vision_few_shot_sampling(env):
 
 def test_mmlu(env):
     ds = catalog.load("mmlu", "abstract_algebra", split="test")
-    assert isinstance(ds.features["answer"], ClassLabel) and ds.features["answer"].names == ("A", "B", "C", "D")
+    assert isinstance(ds.features["answer"], ClassLabel) and ds.features["answer"].names == (
+        "A",
+        "B",
+        "C",
+        "D",
+    )
     row = ds[0]
     assert row["answer_letter"] == "B" and row["answer"] == 1
     assert row["prompt"] == (

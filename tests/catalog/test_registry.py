@@ -38,9 +38,18 @@ def test_spec_is_complete(spec):
 
 
 def test_list_datasets_filters():
-    assert {d["name"] for d in list_datasets(domain="math")} == {"gsm8k", "math500", "hendrycks_math", "deepmath", "polaris"}
+    assert {d["name"] for d in list_datasets(domain="math")} == {
+        "gsm8k",
+        "math500",
+        "hendrycks_math",
+        "deepmath",
+        "polaris",
+    }
     assert {d["name"] for d in list_datasets(domain="vision", task="vlm_classification")} == {
-        "caltech101", "oxford_flowers102", "oxford_iiit_pet", "stanford_cars"
+        "caltech101",
+        "oxford_flowers102",
+        "oxford_iiit_pet",
+        "stanford_cars",
     }
     assert {d["domain"] for d in list_datasets(task="dpo")} == {"preference"}
     assert len(list_datasets()) == len(SPECS)

@@ -71,7 +71,9 @@ def test_info_reads_no_data_files(cli, hf_env) -> None:
 def test_head(cli) -> None:
     code, out, _ = cli("head", REPO, "--config", "main", "--split", "test", "-n", "3")
     assert code == 0 and "first 3 row(s)" in out and "Janet" in out
-    code, out, _ = cli("head", REPO, "-c", "main", "-s", "train", "-n", "2", "--json", "--columns", "question")
+    code, out, _ = cli(
+        "head", REPO, "-c", "main", "-s", "train", "-n", "2", "--json", "--columns", "question"
+    )
     rows = json.loads(out)
     assert len(rows) == 2 and list(rows[0]) == ["question"]
     code, _, err = cli("head", REPO, "-c", "main", "--split", "tset")
@@ -96,7 +98,19 @@ def test_load_all_splits_with_placeholder_and_limit(cli, tmp_path: Path) -> None
     code, _, err = cli("load", REPO, "-c", "main", "--to", str(tmp_path / "x.parquet"))
     assert code == 1
     _one_error_line(err, "{split}", "['train', 'test']")
-    code, _, err = cli("load", REPO, "-c", "main", "--to", str(tmp_path / "{split}.jsonl"), "--limit", "10", "-q", "--columns", "answer")
+    code, _, err = cli(
+        "load",
+        REPO,
+        "-c",
+        "main",
+        "--to",
+        str(tmp_path / "{split}.jsonl"),
+        "--limit",
+        "10",
+        "-q",
+        "--columns",
+        "answer",
+    )
     assert code == 0, err
     for split in ("train", "test"):
         df = pl.read_ndjson(tmp_path / f"{split}.jsonl")
@@ -120,7 +134,10 @@ def _predictions(tmp_path: Path, name: str, every: int) -> Path:
     import polards as pds
 
     gold = pds.load_dataset(REPO, "main", split="test").to_polars()["answer"].str.extract(r"####\s*(.+)$")
-    preds = [f"So the answer is {g.replace(',', '')}." if i % every else "The answer is 0." for i, g in enumerate(gold)]
+    preds = [
+        f"So the answer is {g.replace(',', '')}." if i % every else "The answer is 0."
+        for i, g in enumerate(gold)
+    ]
     path = tmp_path / f"{name}.jsonl"
     pl.DataFrame({"prediction": preds}).write_ndjson(path)
     return path
@@ -128,16 +145,41 @@ def _predictions(tmp_path: Path, name: str, every: int) -> Path:
 
 def test_eval_results_compare_report(cli, tmp_path: Path) -> None:
     a, b = _predictions(tmp_path, "a", 2), _predictions(tmp_path, "b", 4)
-    common = ["--config", "main", "--split", "test", "--reference-column", "answer", "--extract-reference", "gsm8k",
-              "--extract-prediction", "answer_is", "--metrics", "exact_match"]
-    code, out, err = cli("eval", REPO, *common, "--predictions", str(a), "--model", "m-a", "--param", "temperature=0")
+    common = [
+        "--config",
+        "main",
+        "--split",
+        "test",
+        "--reference-column",
+        "answer",
+        "--extract-reference",
+        "gsm8k",
+        "--extract-prediction",
+        "answer_is",
+        "--metrics",
+        "exact_match",
+    ]
+    code, out, err = cli(
+        "eval", REPO, *common, "--predictions", str(a), "--model", "m-a", "--param", "temperature=0"
+    )
     assert code == 0, err
     assert re.search(r"exact_match\s+0\.4996", out) and "stored run" in out
-    code, out, err = cli("eval", REPO, *common, "--predictions", str(b), "--model", "m-b", "--report", str(tmp_path / "b.html"), "--json")
+    code, out, err = cli(
+        "eval",
+        REPO,
+        *common,
+        "--predictions",
+        str(b),
+        "--model",
+        "m-b",
+        "--report",
+        str(tmp_path / "b.html"),
+        "--json",
+    )
     assert code == 0, err
     result = json.loads(out)
     assert result["n"] == 1319 and result["metrics"]["exact_match"] == pytest.approx(0.75, abs=0.01)
-    assert (tmp_path / "b.html").read_text().count('<tr>') > 1319
+    assert (tmp_path / "b.html").read_text().count("<tr>") > 1319
 
     code, out, _ = cli("results", "ls")
     assert code == 0 and "m-a" in out and "m-b" in out and "2 run(s)" in out
@@ -145,7 +187,9 @@ def test_eval_results_compare_report(cli, tmp_path: Path) -> None:
     assert [r["model"] for r in json.loads(out)] == ["m-b"]
     code, out, _ = cli("results", "show", "latest~1")
     assert code == 0 and "model: m-a" in out and "'temperature': '0'" in out
-    code, out, _ = cli("results", "compare", "latest~1", "latest", "--json", "--report", str(tmp_path / "cmp.html"))
+    code, out, _ = cli(
+        "results", "compare", "latest~1", "latest", "--json", "--report", str(tmp_path / "cmp.html")
+    )
     summary = json.loads(out)["summary"]
     # items i%4==0 are wrong in B; i%2==0 wrong in A: B gains the i%4==2 items and loses none.
     assert summary == {"gained": 330, "lost": 0, "same": 989, "only_a": 0, "only_b": 0}
@@ -225,8 +269,13 @@ def test_demo_in_process(capsys: pytest.CaptureFixture[str]) -> None:
 def test_console_script_errors_are_one_line(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("polards")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "polards.cli.main"]
-    env = {**os.environ, "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path), "POLARDS_HUB_DEADLINE": "3",
-           "POLARDS_HUB_MAX_RETRIES": "0"}
+    env = {
+        **os.environ,
+        "HF_ENDPOINT": "http://127.0.0.1:9",
+        "HF_HOME": str(tmp_path),
+        "POLARDS_HUB_DEADLINE": "3",
+        "POLARDS_HUB_MAX_RETRIES": "0",
+    }
     proc = subprocess.run([*cmd, "info", REPO], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 1 and proc.stdout == ""
     _one_error_line(proc.stderr)

@@ -83,7 +83,7 @@ def test_json_csv_text_and_compression(tmp_path) -> None:  # type: ignore[no-unt
     assert pds.Dataset.from_json(str(doc)).to_list() == [{"a": 1, "c": None}, {"a": 2, "c": True}]
     wrapped = tmp_path / "wrapped.json"
     wrapped.write_text(json.dumps({"version": 1, "data": [{"a": 5}]}))
-    assert pds.Dataset.from_json(str(wrapped))["a"] == [5]
+    assert pds.Dataset.from_json(str(wrapped), field="data")["a"] == [5]
     csv = tmp_path / "x.csv"
     csv.write_text("a,b\n1,u\n2,v\n")
     assert pds.Dataset.from_csv(str(csv))["b"] == ["u", "v"]

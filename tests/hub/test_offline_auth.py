@@ -71,8 +71,11 @@ def test_gated_with_token_argument_sends_it_on_every_request(env) -> None:
     ds = pds.load_dataset("acme/gated", split="train", token=TOKEN)
     assert ds.to_polars().equals(TRAIN[:20])
     reqs = [r for r in env.hub.requests if r.path.startswith(("/api/datasets", "/datasets"))]
-    assert reqs and all(r.headers.get("authorization") == f"Bearer {TOKEN}" or
-                        r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in reqs)
+    assert reqs and all(
+        r.headers.get("authorization") == f"Bearer {TOKEN}"
+        or r.headers.get("Authorization") == f"Bearer {TOKEN}"
+        for r in reqs
+    )
 
 
 def test_gated_with_hf_token_env(env, monkeypatch) -> None:
@@ -91,4 +94,16 @@ def test_private_repo(env) -> None:
     with pytest.raises(GatedRepoError, match="acme/private"):
         pds.load_dataset("acme/private")
     assert pds.load_dataset("acme/private", split="train", token=TOKEN)["id"] == [0, 1, 2, 3]
-    assert pds.load_dataset("acme/qa", split="test", token=TOKEN).to_polars().equals(TEST)  # public + token fine
+    assert (
+        pds.load_dataset("acme/qa", split="test", token=TOKEN).to_polars().equals(TEST)
+    )  # public + token fine
+
+
+def test_offline_streaming_reads_cached_files(env, monkeypatch) -> None:
+    pds.load_dataset("acme/qa", split="test")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    env.hub.reset_requests()
+    assert [r["id"] for r in pds.load_dataset("acme/qa", split="test", streaming=True)] == list(range(30))
+    assert env.hub.count() == 0
+    with pytest.raises(OfflineCacheMissError, match="train-00000-of-00002"):
+        pds.load_dataset("acme/qa", split="train", streaming=True)

@@ -13,7 +13,9 @@ import polards as pds
 from polards.testing.hub import DEFAULT_TOKEN, bundled_root
 
 ROOT = bundled_root()
-REPOS = sorted(f"{p.parent.name}/{p.name}" for p in ROOT.glob("*/*") if (p / "README.md").is_file() or p.is_dir())
+REPOS = sorted(
+    f"{p.parent.name}/{p.name}" for p in ROOT.glob("*/*") if (p / "README.md").is_file() or p.is_dir()
+)
 pytestmark = pytest.mark.skipif(not REPOS, reason="bundled fixture repos not built")
 
 
@@ -66,15 +68,28 @@ print(json.dumps(out))
 def test_same_configs_splits_and_counts_as_datasets(bundled_env, tmp_path) -> None:
     """``datasets`` (the oracle) run against the same emulator resolves the same configs, splits and sizes."""
     pytest.importorskip("datasets")
-    repos = ["openai/gsm8k", "cais/mmlu", "Anthropic/hh-rlhf", "tanganke/stanford_cars", "prometheus-eval/Feedback-Collection"]
+    repos = [
+        "openai/gsm8k",
+        "cais/mmlu",
+        "Anthropic/hh-rlhf",
+        "tanganke/stanford_cars",
+        "prometheus-eval/Feedback-Collection",
+    ]
     repos = [r for r in repos if r in REPOS]
-    env = dict(os.environ, HF_HOME=str(tmp_path / "oracle"), HF_DATASETS_CACHE=str(tmp_path / "oracle" / "datasets"))
+    env = dict(
+        os.environ, HF_HOME=str(tmp_path / "oracle"), HF_DATASETS_CACHE=str(tmp_path / "oracle" / "datasets")
+    )
     env.pop("HF_HUB_CACHE", None)
-    run = subprocess.run([sys.executable, "-c", _ORACLE, *repos], env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", _ORACLE, *repos], env=env, capture_output=True, text=True, timeout=300
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     theirs = json.loads(run.stdout.strip().splitlines()[-1])
     ours = {
-        repo: {n: {k: len(v) for k, v in pds.load_dataset(repo, n).items()} for n in pds.get_dataset_config_names(repo)[:2]}
+        repo: {
+            n: {k: len(v) for k, v in pds.load_dataset(repo, n).items()}
+            for n in pds.get_dataset_config_names(repo)[:2]
+        }
         for repo in repos
     }
     assert ours == theirs

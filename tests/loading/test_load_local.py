@@ -10,7 +10,12 @@ import polars as pl
 import pytest
 
 import polards as pds
-from polards.exceptions import DataFilesNotFoundError, DatasetNotFoundError, InvalidArgumentError, SplitNotFoundError
+from polards.exceptions import (
+    DataFilesNotFoundError,
+    DatasetNotFoundError,
+    InvalidArgumentError,
+    SplitNotFoundError,
+)
 
 ROWS = [{"id": i, "text": f"row {i}", "tags": [f"t{i}"], "meta": {"n": i}} for i in range(40)]
 
@@ -34,7 +39,11 @@ def files(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("builder", "train", "test"),
-    [("parquet", "train-*.parquet", "test-*.parquet"), ("json", "train.jsonl", "test.jsonl.gz"), ("csv", "train.csv", "test.tsv")],
+    [
+        ("parquet", "train-*.parquet", "test-*.parquet"),
+        ("json", "train.jsonl", "test.jsonl.gz"),
+        ("csv", "train.csv", "test.tsv"),
+    ],
 )
 def test_builders_with_split_slicing(files: Path, builder: str, train: str, test: str) -> None:
     data_files = {"train": str(files / train), "test": str(files / test)}

@@ -293,3 +293,10 @@ def test_parent_leaks_no_fds_threads_or_children():
     assert fds() == before_fds
     assert threading.active_count() == before_threads
     assert children() == []
+
+
+def test_another_interpreter_gets_source_modules_and_its_site():
+    import sys
+
+    r = run(ADD, "assert add(2, 2) == 4", python=sys.executable)
+    assert r.all_passed, r.first_error

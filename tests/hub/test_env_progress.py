@@ -1,0 +1,32 @@
+"""Environment read at call time; progress bars on and off."""
+
+from __future__ import annotations
+
+import polars as pl
+
+import polards as pds
+from polards.testing.hub import write_repo
+from tests.hub.conftest import make_env
+
+
+def test_endpoint_and_cache_switch_between_calls(env, hub_factory, monkeypatch, tmp_path) -> None:
+    root = tmp_path / "other"
+    write_repo(root, "acme/qa", {"data/train-00000-of-00001.parquet": pl.DataFrame({"id": [7]})})
+    other = hub_factory(root)
+    assert len(pds.load_dataset("acme/qa", split="train")) == 100
+    make_env(other, monkeypatch, tmp_path / "home2")  # new HF_ENDPOINT + HF_HOME in the same process
+    assert pds.load_dataset("acme/qa", split="train")["id"] == [7]
+    assert other.count(path_contains="/api/datasets/acme/qa") >= 1
+    assert (tmp_path / "home2" / "hub" / "datasets--acme--qa").is_dir()
+
+
+def test_progress_bars_follow_env(env, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    pds.load_dataset("acme/qa", split="train")
+    assert "Downloading" not in capsys.readouterr().err
+    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS")
+    pds.load_dataset("acme/qa", split="test")
+    assert "Downloading acme/qa" in capsys.readouterr().err
+    list(pds.load_dataset("acme/synonyms", split="train", streaming=True))  # one shard: no shard bar
+    it = pds.load_dataset("acme/folders", split="train", streaming=True)  # parquet: lazy shards
+    assert it.n_shards == 2
