@@ -9,6 +9,7 @@ import polars as pl
 from polards.catalog._apply import apply_mapper, load_raw, split_options
 from polards.catalog.spec import DatasetSpec
 from polards.mappers import Mapper, deepcoder, humaneval
+from polards.mappers._base import mapper_factory
 
 __all__ = ["DEEPCODER_MIXTURE", "SPECS"]
 
@@ -17,7 +18,10 @@ DEEPCODER_MIXTURE = {"train": ("primeintellect", "taco", "lcbv5"), "test": ("cod
 _MIXTURE_COLUMNS = ("problem", "tests", "starter_code", "metadata", "subset")
 
 
-def _tag(config: str) -> Mapper:
+@mapper_factory
+def tag_subset(config: str) -> Mapper:
+    """Add a ``subset`` column naming the config and keep the mixture's columns."""
+
     def run(lf: pl.LazyFrame) -> pl.LazyFrame:
         return lf.with_columns(pl.lit(config, dtype=pl.String).alias("subset")).select(_MIXTURE_COLUMNS)
 
@@ -39,7 +43,7 @@ def load_deepcoder(
         parts = [
             load_raw(spec.repo_id, cfg, split_name, streaming, **load_kw)
             .map_schema(mapper)
-            .map_schema(_tag(cfg))
+            .map_schema(tag_subset(cfg))
             for cfg in DEEPCODER_MIXTURE[split_name]
         ]
         return concatenate_datasets(parts)

@@ -9,7 +9,8 @@ import polars as pl
 from polards.catalog._apply import load_raw, split_options
 from polards.catalog.spec import DatasetSpec
 from polards.exceptions import InvalidArgumentError
-from polards.mappers import Mapper, decontaminate, deepmath, gsm8k, math_boxed, polaris
+from polards.mappers import decontaminated as decontaminated_mapper
+from polards.mappers import deepmath, gsm8k, math_boxed, polaris
 
 __all__ = ["HENDRYCKS_CONFIGS", "SPECS"]
 
@@ -48,11 +49,7 @@ def load_hendrycks(
     options, load_kw = split_options(math_boxed, kw)
     configs = [config] if config is not None else list(HENDRYCKS_CONFIGS)
     problems = _math500_problems() if decontaminated else None
-    clean = (
-        Mapper("decontaminate_math500", lambda lf: decontaminate(lf, problems))
-        if problems is not None
-        else None
-    )
+    clean = decontaminated_mapper(problems) if problems is not None else None
 
     def one(split_name: str) -> Any:
         parts = split_name.split("+")

@@ -62,9 +62,7 @@ def run(args: argparse.Namespace) -> int:
         )
     columns = split_list(args.columns)
     for split in splits:
-        ds = pds.load_dataset(
-            args.repo, args.config, split=split, streaming=not args.no_streaming, columns=columns, **kw
-        )
+        ds = load_split(args.repo, args.config, split, streaming=not args.no_streaming, columns=columns, **kw)
         if args.limit is not None:
             ds = ds.take(args.limit)
         total = len(ds) if not hasattr(ds, "n_shards") else _expected_rows(args.repo, args.config, split, kw)

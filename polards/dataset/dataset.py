@@ -33,6 +33,9 @@ from polards.features import ClassLabel, Features
 from polards.features.types import to_polars_dtype
 
 
+RANDOM_ACCESS_COLLECT_AFTER = 8  # row lookups served by slice pushdown before the plan is collected once
+
+
 def _as_list(cols: str | Iterable[str] | None) -> list[str]:
     if cols is None:
         return []
@@ -168,6 +171,14 @@ class Dataset:
             self._memo["len"] = self._memo["frame"].height
         return self._memo["frame"]
 
+    def _row_frame(self, i: int) -> pl.DataFrame:
+        """One row: a pushed-down slice for the first few accesses, then the collected frame (random access)."""
+        hits = self._memo.get("row_hits", 0)
+        if "frame" in self._memo or hits >= RANDOM_ACCESS_COLLECT_AFTER:
+            return self._frame().slice(i, 1)
+        self._memo["row_hits"] = hits + 1
+        return self.lazy().slice(i, 1).collect()
+
     # ---------------------------------------------------------------------------------------------- metadata
     @property
     def features(self) -> Features:
@@ -236,7 +247,7 @@ class Dataset:
             i = int(key) + n if key < 0 else int(key)
             if not 0 <= i < n:
                 raise DatasetIndexError(f"Invalid key: {key} is out of bounds for size {n}")
-            return formatting.format_row(self._frame().slice(i, 1), self._format, feats)
+            return formatting.format_row(self._row_frame(i), self._format, feats)
         if isinstance(key, slice):
             start, stop, step = key.indices(len(self))
             rows = self._frame()[start:stop:step] if step != 1 else self._frame().slice(start, max(stop - start, 0))

@@ -146,7 +146,25 @@ def _scan_json_document(path: str, field: str | None) -> pl.LazyFrame:
     return frame_from_columns({k: [r.get(k) for r in obj] for k in keys}).lazy()
 
 
+NATIVE_PROTOCOLS = ("http://", "https://", "s3://", "s3a://", "gs://", "gcs://", "az://", "abfs://", "abfss://", "hf://")
+
+
+def _fetch_fsspec(url: str) -> str:
+    """Any other fsspec URL (``memory://``, ``zip::``, ``ftp://`` ...): copy it to a local temp file once."""
+    import tempfile
+
+    import fsspec
+
+    suffix = "".join(os.path.basename(url.split("::")[-1]).partition(".")[1:])
+    fd, tmp = tempfile.mkstemp(suffix=suffix)
+    with os.fdopen(fd, "wb") as out, fsspec.open(url, "rb") as src:
+        while chunk := src.read(1 << 20):
+            out.write(chunk)
+    return tmp
+
+
 def scan_one_format(files: list[str], fmt: str, **opts: Any) -> pl.LazyFrame:
+    files = [_fetch_fsspec(f) if is_url(f) and not f.startswith(NATIVE_PROTOCOLS) else f for f in files]
     files = [_readable(f) for f in files]
     if fmt == "parquet":
         return pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")

@@ -18,6 +18,7 @@ from polards.mappers.knowledge import multiple_choice
 from polards.mappers.math import (
     boxed_answer,
     decontaminate,
+    decontaminated,
     deepmath,
     gsm8k,
     gsm8k_answer,
@@ -47,6 +48,7 @@ __all__ = [
     "clean_class_name",
     "conversations_to_messages",
     "decontaminate",
+    "decontaminated",
     "deepcoder",
     "deepmath",
     "few_shot_indices",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import polars as pl
 
 from polards.exceptions import ColumnNotFoundError
 
-__all__ = ["Mapper", "message", "require_columns", "single_message_list"]
+__all__ = ["Mapper", "mapper_factory", "message", "require_columns", "single_message_list"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,18 @@ class Mapper:
     """
 
     name: str
-    fn: Callable[[pl.LazyFrame], pl.LazyFrame] = field(repr=False)
+    fn: Callable[[pl.LazyFrame], pl.LazyFrame] = field(repr=False, compare=False)
     output: str = "none"
     row_local: bool = True
     options: dict[str, Any] = field(default_factory=dict, compare=False)
+    recipe: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
+
+    def __reduce__(self) -> Any:
+        # Mappers wrap local closures; pickle them as "call this module-level factory with these arguments"
+        # so datasets whose plans hold them can go to DataLoader workers / other processes.
+        if self.recipe is None:
+            return super().__reduce__()
+        return (_rebuild, self.recipe)
 
     @property
     def __name__(self) -> str:  # noqa: PLW3201 - shown in plans (``Dataset.explain``)
@@ -71,3 +82,18 @@ def message(role: str | pl.Expr, content: pl.Expr) -> pl.Expr:
 def single_message_list(role: str, content: pl.Expr) -> pl.Expr:
     """A one-message ``messages`` list expression (``[{"role": role, "content": content}]``)."""
     return pl.concat_list(message(role, content))
+
+
+def _rebuild(factory: Callable[..., Mapper], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Mapper:
+    return factory(*args, **kwargs)
+
+
+def mapper_factory(func: F) -> F:
+    """Decorate a module-level function returning a :class:`Mapper` so the mapper pickles (by factory
+    reference and arguments)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Mapper:
+        return replace(func(*args, **kwargs), recipe=(wrapper, args, kwargs))
+
+    return wrapper  # type: ignore[return-value]

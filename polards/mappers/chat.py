@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from polards.exceptions import FeatureTypeError
-from polards.mappers._base import Mapper, require_columns
+from polards.mappers._base import Mapper, mapper_factory, require_columns
 
 __all__ = ["DEFAULT_ROLE_MAP", "chat_identity", "conversations_to_messages", "first_user_turn"]
 
@@ -49,6 +49,7 @@ def _normalise(
     return pl.col(column).list.eval(pl.struct(role.alias("role"), content.alias("content")))
 
 
+@mapper_factory
 def chat_identity(column: str = "messages") -> Mapper:
     """Keep a ``messages`` column, normalised to ``List(Struct{role, content})`` (field order, extra fields
     dropped); other columns pass through (tulu-3-sft-mixture, no_robots).
@@ -66,6 +67,7 @@ def chat_identity(column: str = "messages") -> Mapper:
     return Mapper("chat_identity", run, output="messages", options={"column": column})
 
 
+@mapper_factory
 def conversations_to_messages(
     column: str = "conversations", *, role_map: Mapping[str, str] | None = None, keep_source: bool = False
 ) -> Mapper:
@@ -87,6 +89,7 @@ def conversations_to_messages(
     return Mapper("conversations_to_messages", run, output="messages", options={"column": column})
 
 
+@mapper_factory
 def first_user_turn(column: str = "messages", *, output: str = "prompt", as_messages: bool = False) -> Mapper:
     """The first ``user`` turn of a chat, as a string column ``output`` (or, with ``as_messages=True``, a
     one-message ``messages`` list). Rows without a user turn get null.

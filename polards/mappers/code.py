@@ -31,7 +31,7 @@ from typing import Any
 
 import polars as pl
 
-from polards.mappers._base import Mapper, require_columns
+from polards.mappers._base import Mapper, mapper_factory, require_columns
 from polards.mappers.structs import CODE_TESTS
 
 __all__ = ["deepcoder", "humaneval", "normalize_tests", "taco_to_tests", "tests_expr"]
@@ -198,6 +198,7 @@ def _metadata_exprs(schema: pl.Schema) -> tuple[pl.Expr, pl.Expr]:
     return text, text.str.json_path_match("$.func_name")
 
 
+@mapper_factory
 def deepcoder(*, drop_invalid: bool = True) -> Mapper:
     """``agentica-org/DeepCoder-Preview-Dataset`` rows -> ``code_task``; ``metadata`` becomes a JSON string.
 
@@ -234,6 +235,7 @@ def deepcoder(*, drop_invalid: bool = True) -> Mapper:
     return Mapper("deepcoder", run, output="code_task")
 
 
+@mapper_factory
 def humaneval() -> Mapper:
     """``openai/openai_humaneval`` -> ``code_task``: ``problem`` and ``starter_code`` = ``prompt``; one test
     ``{input: <test code defining check(candidate)>, output: "", testtype: "check", fn_name: entry_point}``.

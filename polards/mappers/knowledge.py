@@ -18,7 +18,7 @@ import string
 
 import polars as pl
 
-from polards.mappers._base import Mapper, require_columns, single_message_list
+from polards.mappers._base import Mapper, mapper_factory, require_columns, single_message_list
 
 __all__ = ["LETTERS", "choices_block", "multiple_choice"]
 
@@ -33,6 +33,7 @@ def choices_block(choices: pl.Expr | str) -> pl.Expr:
     return e.list.eval(pl.concat_str(letter, pl.lit(". "), pl.element().cast(pl.String))).list.join("\n")
 
 
+@mapper_factory
 def multiple_choice(
     *, question: str = "question", choices: str = "choices", answer: str = "answer"
 ) -> Mapper:

@@ -22,11 +22,12 @@ import re
 
 import polars as pl
 
-from polards.mappers._base import Mapper, require_columns
+from polards.mappers._base import Mapper, mapper_factory, require_columns
 
 __all__ = [
     "boxed_answer",
     "decontaminate",
+    "decontaminated",
     "deepmath",
     "gsm8k",
     "gsm8k_answer",
@@ -124,6 +125,7 @@ def _finish(
     return lf.select(*front, *rest)
 
 
+@mapper_factory
 def gsm8k(*, drop_unparsed: bool = True) -> Mapper:
     """``openai/gsm8k`` rows -> ``problem`` (question), ``answer`` (gold after ``####``), ``solution``."""
 
@@ -137,6 +139,7 @@ def gsm8k(*, drop_unparsed: bool = True) -> Mapper:
     return Mapper("gsm8k", run, output="math_problem")
 
 
+@mapper_factory
 def math_boxed(*, drop_unparsed: bool = True) -> Mapper:
     """MATH / MATH-500 rows -> ``problem``, ``answer`` = last ``\\boxed{}`` of ``solution``.
 
@@ -169,6 +172,7 @@ def _renamer(name: str, problem: str, answer: str):  # noqa: ANN202 - returns a 
     return run
 
 
+@mapper_factory
 def deepmath(*, drop_unparsed: bool = True) -> Mapper:
     """``zwhe99/DeepMath-103K``: ``question`` -> ``problem``, ``final_answer`` -> ``answer``."""
     inner = _renamer("deepmath", "question", "final_answer")
@@ -180,6 +184,7 @@ def deepmath(*, drop_unparsed: bool = True) -> Mapper:
     return Mapper("deepmath", run, output="math_problem")
 
 
+@mapper_factory
 def polaris(*, drop_unparsed: bool = True) -> Mapper:
     """``POLARIS-Project/Polaris-Dataset-53K``: ``problem``/``answer`` (as strings), empty rows dropped."""
     inner = _renamer("polaris", "problem", "answer")
@@ -203,3 +208,20 @@ def decontaminate(
     other = against.lazy() if isinstance(against, pl.DataFrame) else against
     keys = other.select(pl.col(on)).unique()
     return lf.join(keys, on=on, how="anti", maintain_order="left")
+
+
+@mapper_factory
+def decontaminated(against: pl.DataFrame, *, on: str = "problem") -> Mapper:
+    """A mapper form of :func:`decontaminate` (``against`` is a small collected frame of ``on`` values).
+
+    >>> m = decontaminated(pl.DataFrame({"problem": ["b"]}))
+    >>> m(pl.LazyFrame({"problem": ["a", "b"]})).collect()["problem"].to_list()
+    ['a']
+    """
+    keys = against.select(pl.col(on)).unique()
+
+    def run(lf: pl.LazyFrame) -> pl.LazyFrame:
+        require_columns(lf, [on], "decontaminated")
+        return decontaminate(lf, keys, on=on)
+
+    return Mapper("decontaminated", run, output="math_problem", options={"on": on, "rows": keys.height})

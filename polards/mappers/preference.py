@@ -31,7 +31,7 @@ from typing import Literal
 import polars as pl
 
 from polards.exceptions import InvalidArgumentError
-from polards.mappers._base import Mapper, require_columns, single_message_list
+from polards.mappers._base import Mapper, mapper_factory, require_columns, single_message_list
 from polards.mappers.structs import COMPARISON, MESSAGES
 
 __all__ = [
@@ -93,6 +93,7 @@ def transcript_messages(expr: pl.Expr | str, *, split_on: Literal["turns", "anyw
     )
 
 
+@mapper_factory
 def hh_rlhf(*, split_on: Literal["turns", "anywhere"] = "turns") -> Mapper:
     """``Anthropic/hh-rlhf`` ``chosen``/``rejected`` -> shared prompt + last turns (label ``A``).
 
@@ -129,6 +130,7 @@ def hh_rlhf(*, split_on: Literal["turns", "anywhere"] = "turns") -> Mapper:
 
 
 # --------------------------------------------------------------------------------------------------- nvidia
+@mapper_factory
 def helpsteer3() -> Mapper:
     """``nvidia/HelpSteer3`` (``preference`` config) -> comparison; ties (0) and nulls dropped."""
 
@@ -152,6 +154,7 @@ def helpsteer3() -> Mapper:
     return Mapper("helpsteer3", run, output="comparison")
 
 
+@mapper_factory
 def helpsteer2(*, score: str = "helpfulness") -> Mapper:
     """``nvidia/HelpSteer2`` -> best vs worst ``score`` per ``prompt`` (a group-by; not row-local).
 
@@ -193,6 +196,7 @@ def helpsteer2(*, score: str = "helpfulness") -> Mapper:
 
 
 # --------------------------------------------------------------------------------------------------- others
+@mapper_factory
 def ultrafeedback() -> Mapper:
     """``argilla/ultrafeedback-binarized-preferences`` -> comparison (label ``A``)."""
 
@@ -211,6 +215,7 @@ def ultrafeedback() -> Mapper:
     return Mapper("ultrafeedback", run, output="comparison")
 
 
+@mapper_factory
 def tulu3_preference() -> Mapper:
     """``allenai/llama-3.1-tulu-3-8b-preference-mixture`` -> ``prompt`` + ``chosen[1]``/``rejected[1]``
     contents (label ``A``); rows with fewer than two messages on a side are dropped."""
@@ -262,6 +267,7 @@ def _arena_conversation(column: str, content_dtype: pl.DataType) -> tuple[pl.Exp
     return msgs, has_non_text.fill_null(False)
 
 
+@mapper_factory
 def arena(*, ties: Literal["drop", "label"] = "drop") -> Mapper:
     """``lmarena-ai/arena-human-preference-140k`` -> comparison by ``winner``.
 
@@ -307,6 +313,7 @@ def arena(*, ties: Literal["drop", "label"] = "drop") -> Mapper:
 
 
 # --------------------------------------------------------------------------------------------------- views
+@mapper_factory
 def to_dpo(*, keep_columns: bool = False) -> Mapper:
     """``comparison`` + ``label`` -> ``prompt``/``chosen``/``rejected`` messages; ``Tie`` rows dropped.
 
@@ -333,6 +340,7 @@ def to_dpo(*, keep_columns: bool = False) -> Mapper:
     return Mapper("to_dpo", run, output="dpo")
 
 
+@mapper_factory
 def swap(mask: pl.Expr | None = None) -> Mapper:
     """Swap ``completion_A``/``completion_B`` and the labels ``A``<->``B`` (``Tie`` stays), on every row or
     where ``mask`` is true (e.g. ``pl.int_range(pl.len()) % 2 == 1`` to balance label positions).

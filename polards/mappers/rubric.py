@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from polards.mappers._base import Mapper, require_columns, single_message_list
+from polards.mappers._base import Mapper, mapper_factory, require_columns, single_message_list
 from polards.mappers.structs import RUBRIC_ITEMS
 
 __all__ = ["SCORE_COLUMNS", "prometheus", "rubric_text"]
@@ -41,6 +41,7 @@ def rubric_text(criteria: pl.Expr, scores: list[pl.Expr]) -> pl.Expr:
     return pl.concat_str(lines, separator="\n")
 
 
+@mapper_factory
 def prometheus() -> Mapper:
     """``prometheus-eval/Feedback-Collection`` -> ``messages`` = ``[user: orig_instruction]`` and one rubric
     item ``{criteria, score_descriptions (1..5), reference_answer, text}``; source columns are kept."""

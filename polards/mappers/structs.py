@@ -125,7 +125,6 @@ STRUCT_FEATURES: dict[str, dict[str, Any]] = {
 }
 
 
-
 def output_features(kind: str) -> Any:
     """The ``Features`` of the columns a mapper of shape ``kind`` adds (a key of :data:`STRUCT_FEATURES`).
 
@@ -138,7 +137,9 @@ def output_features(kind: str) -> Any:
     from polards.features import Features
 
     if kind not in STRUCT_FEATURES:
-        raise InvalidArgumentError(f"Unknown output shape {kind!r}. Expected one of {sorted(STRUCT_FEATURES)}.")
+        raise InvalidArgumentError(
+            f"Unknown output shape {kind!r}. Expected one of {sorted(STRUCT_FEATURES)}."
+        )
     return Features(STRUCT_FEATURES[kind])
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from polards.exceptions import InvalidArgumentError
-from polards.mappers._base import Mapper, require_columns
+from polards.mappers._base import Mapper, mapper_factory, require_columns
 from polards.mappers.structs import IMAGE, MULTIMODAL_MESSAGES, PART
 
 __all__ = [
@@ -67,6 +67,7 @@ def _part(kind: str, text: pl.Expr | None = None, image: pl.Expr | None = None) 
     ).cast(PART)
 
 
+@mapper_factory
 def image_classification(
     names: Sequence[str],
     *,

@@ -1,10 +1,24 @@
 """Run untrusted programs against their tests, isolated and in parallel.
 
-Each program runs in a fresh ``python -I`` child: its own session/process group, its own unprivileged uid
-(when the parent is root), its own empty network namespace, a read-only file system with private scratch
-directories, resource limits (CPU, memory, file size, processes, open files), a minimal environment, capped
-output, and a wall-clock kill of the whole process group. See :func:`run`, :func:`run_many`,
-:func:`run_column`.
+Each program runs in a fresh ``python -I -S`` child: its own session/process group, its own unprivileged
+uid (when the parent is root; one uid per concurrently running program), its own empty network namespace
+(a socket-refusing audit hook where namespaces are not permitted), a read-only file system with private
+size-capped ``/tmp``, ``/var/tmp``, ``/dev/shm`` and a hidden ``/root``, resource limits (CPU, address
+space, file size, processes, open files, no core dumps), ``PR_SET_NO_NEW_PRIVS``, a minimal environment,
+stdin closed or fed the test input, capped output, and a wall-clock kill of the whole process group followed
+by a sweep of every process left under the sandbox uid. Weaker isolation is reported once with an
+:class:`~polards.exceptions.IsolationWarning`; ``strict=True`` raises
+:class:`~polards.exceptions.IsolationError` instead of running.
+
+Modules: :mod:`~polards.sandbox.api` (``run``, ``run_many``, ``run_column``), :mod:`~polards.sandbox.specs`
+(test formats, output comparison), :mod:`~polards.sandbox.program` (one program across child processes),
+:mod:`~polards.sandbox.runner` (one child: pipes, clock, kill, cleanup), :mod:`~polards.sandbox.harness` and
+:mod:`~polards.sandbox.confine` (the code inside the child), :mod:`~polards.sandbox.limits` (limits, uids,
+process sweep), :mod:`~polards.sandbox.pool`, :mod:`~polards.sandbox.results`, :mod:`~polards.sandbox.bench`.
+
+Trust: expected outputs of call and stdin/stdout tests never enter the child, and their verdicts are made in
+the parent. Assert tests (HumanEval ``check``) run in the program's own interpreter, so - as with every
+in-process harness - a program that goes digging in the interpreter's memory could forge their verdict.
 
 >>> from polards import sandbox
 >>> sandbox.run("def sq(x):\\n    return x * x", {"inputs": [[3]], "outputs": [9], "fn_name": "sq"}).all_passed

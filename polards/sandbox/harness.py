@@ -132,6 +132,7 @@ class _Capped(io.TextIOBase):
         self.parts: list[str] = []
         self.size = 0
         self.truncated = False
+        self.buffer = _BytesTo(self)
 
     def writable(self) -> bool:
         return True
@@ -152,6 +153,20 @@ class _Capped(io.TextIOBase):
 
     def getvalue(self) -> str:
         return "".join(self.parts)
+
+
+class _BytesTo(io.RawIOBase):
+    """``sys.stdout.buffer`` of a :class:`_Capped`: bytes are decoded into it."""
+
+    def __init__(self, text: _Capped) -> None:
+        self.text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        self.text.write(bytes(b).decode("utf-8", "replace"))
+        return len(b)
 
 
 def _describe(exc: BaseException, limit: int = 2000) -> str:

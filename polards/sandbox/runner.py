@@ -90,10 +90,15 @@ class _Sink:
         self.dropped += max(len(data) - max(room, 0), 0)
 
 
-def _killpg(pgid: int) -> None:
+def _kill(proc: subprocess.Popen) -> None:
+    """SIGKILL the child's whole process group, and the child itself (in case it left the group)."""
     try:
-        os.killpg(pgid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.kill()
+    except ProcessLookupError:  # pragma: no cover - already reaped
         pass
 
 
@@ -179,7 +184,7 @@ def run_child(
         _watch(proc, out, read_fd, stdin, test_timeout, grace, deadline, max_output_bytes, stop, token)
     finally:
         if proc is not None:
-            _killpg(proc.pid)
+            _kill(proc)
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
@@ -248,12 +253,12 @@ def _watch(
             if exited_at is None:
                 if now >= deadline:
                     out.killed = "total_timeout"
-                    _killpg(proc.pid)
+                    _kill(proc)
                     exited_at = time.monotonic()
                     continue
                 if test_deadline is not None and now >= test_deadline:
                     out.killed = "test_timeout"
-                    _killpg(proc.pid)
+                    _kill(proc)
                     exited_at = time.monotonic()
                     continue
             limits = [deadline - now] + ([test_deadline - now] if test_deadline is not None else [])
@@ -304,7 +309,7 @@ def _watch(
                         test_deadline = None
                     if stop is not None and exited_at is None and stop(event):
                         out.killed = "stopped"
-                        _killpg(proc.pid)
+                        _kill(proc)
                         exited_at = time.monotonic()
     finally:
         sel.close()

@@ -75,7 +75,7 @@ def bar_chart_svg(
     width: int = 520,
     height: int = 260,
     color: str = _PALETTE[0],
-    value_format: str = "{:.3g}",
+    value_format: str | None = None,
 ) -> str:
     """A vertical bar chart as an ``<svg>`` string (labels and title escaped).
 
@@ -83,7 +83,7 @@ def bar_chart_svg(
     >>> svg.count("<rect class=\\"bar\\""), "&lt;b&gt;" in svg
     (2, True)
     """
-    left, right, top, bottom = 48, 12, 28, 58
+    left, right, top, bottom = 60, 12, 28, 58
     plot_w, plot_h = width - left - right, height - top - bottom
     finite = [v for v in values if v is not None and math.isfinite(v)]
     vmax = max([0.0, *finite]) or 1.0
@@ -91,10 +91,15 @@ def bar_chart_svg(
     span = (vmax - vmin) or 1.0
     n = max(len(values), 1)
     slot = plot_w / n
-    bar_w = max(slot * 0.75, 1.0)
+    bar_w = min(max(slot * 0.75, 1.0), 90.0)
 
     def y(v: float) -> float:
         return top + plot_h * (vmax - v) / span
+
+    def fmt(v: float) -> str:
+        if value_format is not None:
+            return value_format.format(v)
+        return f"{v:,.0f}" if abs(v) >= 1000 or float(v).is_integer() else f"{v:.3g}"
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height}" '
@@ -105,7 +110,7 @@ def bar_chart_svg(
     ]
     for tick in (vmin, (vmin + vmax) / 2, vmax):
         parts.append(
-            f'<text x="{left - 4}" y="{y(tick) + 4:.1f}" text-anchor="end" class="tick">{esc(value_format.format(tick))}</text>'
+            f'<text x="{left - 4}" y="{y(tick) + 4:.1f}" text-anchor="end" class="tick">{esc(fmt(tick))}</text>'
         )
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         v = value if value is not None and math.isfinite(value) else 0.0
@@ -113,7 +118,7 @@ def bar_chart_svg(
         y0, y1 = sorted((y(0), y(v)))
         parts.append(
             f'<rect class="bar" x="{x:.1f}" y="{y0:.1f}" width="{bar_w:.1f}" height="{max(y1 - y0, 0.5):.1f}" '
-            f'fill="{esc(color)}"><title>{esc(label)}: {esc(value_format.format(v))}</title></rect>'
+            f'fill="{esc(color)}"><title>{esc(label)}: {esc(fmt(v))}</title></rect>'
         )
         text = str(label)
         text = text if len(text) <= 14 else text[:13] + "…"
@@ -136,6 +141,13 @@ def histogram_svg(series: pl.Series, *, bins: int = 10, title: str | None = None
     if s.len() == 0:
         return bar_chart_svg([], [], title=title)
     lo, hi = float(s.min()), float(s.max())  # type: ignore[arg-type]
+    distinct = s.unique().sort()
+    if (
+        distinct.len() <= 10 and (distinct == distinct.round(0)).all()
+    ):  # a few whole values (0/1 scores): one bar each
+        counts = s.value_counts().sort(s.name)
+        labels = [f"{v:g}" for v in counts[s.name].to_list()]
+        return bar_chart_svg(labels, counts["count"].to_list(), title=title, value_format="{:.0f}")
     if lo == hi:
         return bar_chart_svg([f"{lo:.3g}"], [s.len()], title=title, value_format="{:.0f}")
     width = (hi - lo) / bins
@@ -290,7 +302,11 @@ def html_report(
         sections.append(
             f'<h2>Metrics</h2><table class="metrics"><thead><tr><th>metric</th><th>value</th></tr></thead><tbody>{rows}</tbody></table>'
         )
-        plots.append(bar_chart_svg(names, vals, title="Metrics"))
+        # Plot the headline metrics (no "." detail entries such as counts and timings).
+        headline = [(k, v) for k, v in zip(names, vals, strict=True) if "." not in k] or list(
+            zip(names, vals, strict=True)
+        )
+        plots.append(bar_chart_svg([k for k, _ in headline], [v for _, v in headline], title="Metrics"))
     if runs is not None and runs.height:
         fixed = {"run_id", "created_at", "dataset", "config", "split", "revision", "model", "n", "params"}
         metric_cols = [c for c, t in runs.schema.items() if c not in fixed and t.is_numeric()]

@@ -120,6 +120,26 @@ def test_load_all_splits_with_placeholder_and_limit(cli, tmp_path: Path) -> None
     _one_error_line(err, ".xlsx")
 
 
+def test_load_and_head_split_slices(cli, tmp_path: Path) -> None:
+    code, _, err = cli("load", REPO, "-c", "main", "-s", "train[10:110]", "--to", str(tmp_path / "s.parquet"), "-q")
+    assert code == 0, err
+    sliced = pl.read_parquet(tmp_path / "s.parquet")
+    assert sliced.height == 100 and sliced["question"][0].startswith("A deep-sea monster")
+    code, _, err = cli("load", REPO, "-c", "main", "-s", "test[:10%]", "--to", str(tmp_path / "p.csv"), "-q", "--no-streaming")
+    assert code == 0, err
+    assert pl.read_csv(tmp_path / "p.csv").height == 132
+    code, out, _ = cli("head", REPO, "-c", "main", "-s", "train[10:]", "-n", "1", "--json")
+    assert json.loads(out)[0]["question"].startswith("A deep-sea monster")
+
+
+def test_gated_repo_needs_token(cli) -> None:
+    code, _, err = cli("head", "polards-test/gated-gsm8k", "-n", "1")
+    assert code == 1
+    _one_error_line(err, "polards-test/gated-gsm8k", "token")
+    code, out, _ = cli("head", "polards-test/gated-gsm8k", "-n", "1", "--token", "hf_polards_test_token", "--json")
+    assert code == 0 and len(json.loads(out)) == 1
+
+
 def test_datasets(cli) -> None:
     code, out, _ = cli("datasets", "--domain", "math")
     assert code == 0 and "openai/gsm8k" in out and "dataset(s)" in out

@@ -113,3 +113,20 @@ def test_cache_materialises_once_and_scans_ipc(tmp_path) -> None:  # type: ignor
     assert cached.to_list() == ds.to_list()
     assert "cache" in cached.explain() and cached.features == ds.features
     assert cached.cleanup_cache_files() == 1
+
+
+def test_fsspec_urls_are_readable() -> None:
+    import fsspec
+
+    with fsspec.open("memory://polards-test/data.jsonl", "w") as f:
+        f.write('{"a": 1}\n{"a": 3}\n')
+    assert pds.Dataset.from_json("memory://polards-test/data.jsonl")["a"] == [1, 3]
+
+
+def test_row_access_uses_slices_then_collects_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = str(tmp_path / "r.parquet")
+    pl.DataFrame({"a": range(1000)}).write_parquet(path)
+    ds = pds.Dataset.from_parquet(path)
+    assert ds[5]["a"] == 5 and "frame" not in ds._memo
+    assert [ds[i]["a"] for i in range(20)] == list(range(20))
+    assert "frame" in ds._memo

@@ -271,3 +271,25 @@ def test_forged_assert_events_are_ignored():
     )
     r = run(code, "assert False")
     assert r.statuses == ["runtime_error"]
+
+
+@needs_root
+def test_process_limit_caps_forks():
+    code = (
+        "import os, time\n"
+        "def f():\n"
+        "    n = 0\n"
+        "    try:\n"
+        "        while n < 1000:\n"
+        "            if os.fork() == 0:\n"
+        "                time.sleep(30)\n"
+        "                os._exit(0)\n"
+        "            n += 1\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    return n\n"
+    )
+    r = run(code, [CallTest("f", [], 0)], max_processes=12)
+    forks = int(r.tests[0].error.rsplit("got ", 1)[1])
+    assert 1 <= forks <= 11  # the harness itself is one of the 12
+    _no_strays(r)

@@ -10,7 +10,7 @@ import pytest
 
 from polards.exceptions import IsolationError, IsolationWarning
 from polards.sandbox import CallTest, StdioTest, isolation_report, run
-from polards.sandbox import api as sandbox_api
+from polards.sandbox import program as sandbox_program
 
 ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not ROOT, reason="separate uid / namespaces need root")
@@ -95,7 +95,7 @@ def test_network_true_reaches_the_listener_so_the_negative_test_means_something(
 
 @pytest.fixture
 def fresh_warnings(monkeypatch):
-    monkeypatch.setattr(sandbox_api, "_warned", set())
+    monkeypatch.setattr(sandbox_program, "_warned", set())
 
 
 def test_socket_guard_fallback_refuses_sockets_and_warns_once(fresh_warnings):

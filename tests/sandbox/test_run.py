@@ -300,3 +300,10 @@ def test_another_interpreter_gets_source_modules_and_its_site():
 
     r = run(ADD, "assert add(2, 2) == 4", python=sys.executable)
     assert r.all_passed, r.first_error
+
+
+def test_binary_stdout_in_call_tests_is_captured():
+    code = "import sys\ndef f():\n    sys.stdout.buffer.write(b'raw bytes\\n')\n    print('text')\n    return 1\n"
+    r = run(code, [CallTest("f", [], 1)])
+    assert r.all_passed, r.first_error
+    assert r.tests[0].stdout == "raw bytes\ntext\n"

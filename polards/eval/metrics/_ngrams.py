@@ -1,25 +1,21 @@
 """Vectorised clipped n-gram matching shared by BLEU and ROUGE-N.
 
-Tokens of all segments are flattened into one long Polars frame of integer token ids; for every order n the
-n-gram key is packed from shifted id columns into two ``UInt64`` columns, counted per segment with one
-``group_by`` and clipped against the per-row maximum reference count with one join. No Python loop runs
-per n-gram.
+Token lists of all segments (hypotheses and references) are exploded into one long Polars frame; tokens become
+integer ids through a ``Categorical`` cast; for every order n the n-gram key is packed from shifted id columns
+into ``UInt64`` columns, counted per segment with one ``group_by`` and clipped against the per-row maximum
+reference count with one join. No Python code runs per token or per n-gram.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
 
 import numpy as np
 import polars as pl
 
-__all__ = ["clipped_matches"]
+__all__ = ["clipped_matches", "clipped_matches_lists"]
 
-
-def _ids(flat: list[str]) -> np.ndarray:
-    s = pl.Series("tok", flat, dtype=pl.String)
-    return (s.rank("dense").cast(pl.UInt64) if len(s) else pl.Series("tok", [], dtype=pl.UInt64)).to_numpy()
+_U64 = pl.UInt64
 
 
 def clipped_matches(
@@ -32,46 +28,64 @@ def clipped_matches(
     >>> clipped_matches([["a", "a", "b"]], [[["a", "b"], ["a", "a"]]], 2).tolist()
     [[3, 2]]
     """
-    n_rows = len(hyps)
+    ref_rows = [i for i, rs in enumerate(refs) for _ in rs]
+    ref_toks = [list(r) for rs in refs for r in rs]
+    return clipped_matches_lists(
+        pl.Series("tok", [list(h) for h in hyps], dtype=pl.List(pl.String)),
+        np.asarray(ref_rows, dtype=np.int64),
+        pl.Series("tok", ref_toks, dtype=pl.List(pl.String)),
+        max_order,
+    )
+
+
+def clipped_matches_lists(hyp: pl.Series, ref_rows: np.ndarray, ref_toks: pl.Series, max_order: int) -> np.ndarray:
+    """Same as :func:`clipped_matches` on Polars list columns.
+
+    ``hyp`` holds one token list per row; reference ``k`` (token list ``ref_toks[k]``) belongs to row
+    ``ref_rows[k]`` (any number of references per row).
+    """
+    if max_order > 4:
+        raise ValueError("n-gram orders above 4 are not supported")
+    n_rows = len(hyp)
     out = np.zeros((n_rows, max_order), dtype=np.int64)
-    if n_rows == 0:
+    if n_rows == 0 or len(ref_toks) == 0:
         return out
-    seg_lens = [len(h) for h in hyps]
-    seg_rows = list(range(n_rows))
-    ref_segs: list[Sequence[str]] = []
-    for i, rs in enumerate(refs):
-        for r in rs:
-            ref_segs.append(r)
-            seg_rows.append(i)
-    seg_lens += [len(r) for r in ref_segs]
-    flat = list(chain(chain.from_iterable(hyps), chain.from_iterable(ref_segs)))
-    if not flat:
+    n_refs = len(ref_toks)
+    segs = pl.concat(
+        [
+            pl.DataFrame({"tok": hyp.cast(pl.List(pl.String))}),
+            pl.DataFrame({"tok": ref_toks.cast(pl.List(pl.String))}),
+        ]
+    ).with_row_index("seg")
+    long = (
+        segs.lazy()
+        .explode("tok")
+        .filter(pl.col("tok").is_not_null())
+        .select(pl.col("seg").cast(pl.Int64), id=pl.col("tok").cast(pl.Categorical).to_physical().cast(_U64))
+        .collect()
+    )
+    if long.height == 0:
         return out
-    ids = _ids(flat)
-    seg = np.repeat(np.arange(len(seg_lens), dtype=np.int64), seg_lens)
-    row_of_seg = np.asarray(seg_rows, dtype=np.int64)
-    base = pl.DataFrame({"seg": seg, "row": np.repeat(row_of_seg, seg_lens), "id": ids})
+    seg_row = pl.DataFrame({"seg": np.arange(n_rows, n_rows + n_refs, dtype=np.int64), "row": ref_rows})
+    one_ref_per_row = len(np.unique(ref_rows)) == n_refs
+    base = long.lazy()
     for n in range(1, max_order + 1):
         cols = [pl.col("id").shift(-k) for k in range(n)]
-        valid = pl.col("seg").shift(-(n - 1)) == pl.col("seg") if n > 1 else pl.lit(True)
-        a = cols[0] * (1 << 32) + (cols[1] if n > 1 else pl.lit(0, dtype=pl.UInt64))
-        b = (cols[2] if n > 2 else pl.lit(0, dtype=pl.UInt64)) * (1 << 32) + (
-            cols[3] if n > 3 else pl.lit(0, dtype=pl.UInt64)
-        )
-        if n > 4:
-            raise ValueError("n-gram orders above 4 are not supported")
-        grams = (
-            base.lazy()
-            .with_columns(a=a, b=b, ok=valid)
-            .filter(pl.col("ok"))
-            .group_by("seg", "row", "a", "b")
-            .len()
-        )
-        grams = grams.with_columns(is_hyp=pl.col("seg") < n_rows)
-        hyp = grams.filter(pl.col("is_hyp")).select("row", "a", "b", hc="len")
-        ref = grams.filter(~pl.col("is_hyp")).group_by("row", "a", "b").agg(rc=pl.col("len").max())
+        keys = {"a": cols[0] * (1 << 32) + cols[1] if n > 1 else cols[0]}
+        if n > 2:
+            keys["b"] = cols[2] * (1 << 32) + cols[3] if n > 3 else cols[2]
+        valid = pl.col("seg").shift(-(n - 1)) == pl.col("seg")
+        grams = base.with_columns(**keys)
+        if n > 1:
+            grams = grams.filter(valid)
+        key_cols = list(keys)
+        counts = grams.group_by("seg", *key_cols).len()
+        hyp_c = counts.filter(pl.col("seg") < n_rows).rename({"seg": "row", "len": "hc"})
+        ref_c = counts.filter(pl.col("seg") >= n_rows).join(seg_row.lazy(), on="seg").drop("seg")
+        if not one_ref_per_row:
+            ref_c = ref_c.group_by("row", *key_cols).agg(pl.col("len").max())
         per_row = (
-            hyp.join(ref, on=["row", "a", "b"], how="inner")
+            hyp_c.join(ref_c.rename({"len": "rc"}), on=["row", *key_cols], how="inner")
             .group_by("row")
             .agg(m=pl.min_horizontal("hc", "rc").sum())
             .collect()

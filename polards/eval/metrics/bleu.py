@@ -25,10 +25,10 @@ import numpy as np
 import polars as pl
 
 from polards.eval.metrics._common import MetricResult, as_reference_lists, as_strings, resolve_columns
-from polards.eval.metrics._ngrams import clipped_matches
+from polards.eval.metrics._ngrams import clipped_matches_lists
 from polards.exceptions import InvalidArgumentError
 
-__all__ = ["SMOOTH_DEFAULTS", "compute_bleu", "corpus_bleu", "sentence_bleu", "tokenize_13a"]
+__all__ = ["SMOOTH_DEFAULTS", "bleu_statistics", "compute_bleu", "corpus_bleu", "sentence_bleu", "tokenize_13a", "tokens_expr"]
 
 SMOOTH_DEFAULTS: dict[str, float | None] = {"none": None, "floor": 0.1, "add-k": 1, "exp": None}
 
@@ -56,6 +56,42 @@ def tokenize_13a(line: str) -> str:
     for rx, repl in _13A_RES:
         line = rx.sub(repl, line)
     return " ".join(line.split())
+
+
+# Python's str.split()/rstrip() whitespace (== str.isspace) as an explicit class for Polars' Rust regex
+_PY_WS = r"[\t-\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+_13A_POLARS = (
+    (r"([\{-\~\[-\` -\&\(-\+\:-\@\/])", " ${1} "),
+    (r"([^0-9])([\.,])", "${1} ${2} "),
+    (r"([\.,])([^0-9])", " ${1} ${2}"),
+    (r"([0-9])(-)", "${1} ${2} "),
+)
+
+
+def tokens_expr(e: pl.Expr, tokenize: str = "13a") -> pl.Expr:
+    """``sent.rstrip()`` + 13a tokenizer + ``split()`` as one Polars expression (String -> List[String]).
+
+    Same regular expressions as :func:`tokenize_13a`, run by Polars' Rust regex engine on all rows at once;
+    whitespace is Python's exact ``str.isspace`` set so splitting agrees with ``str.split()``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.select(tokens_expr(pl.lit("Hello, world!"))).item().to_list()
+    ['Hello', ',', 'world', '!']
+    """
+    e = e.str.replace(_PY_WS + "+$", "")
+    if tokenize == "13a":
+        for old, new in (("<skipped>", ""), ("-\n", ""), ("\n", " "), ("&quot;", '"'), ("&amp;", "&"),
+                         ("&lt;", "<"), ("&gt;", ">")):  # fmt: skip
+            e = e.str.replace_all(old, new, literal=True)
+        e = pl.concat_str(pl.lit(" "), e, pl.lit(" "))
+        for pat, repl in _13A_POLARS:
+            e = e.str.replace_all(pat, repl)
+    elif tokenize != "none":
+        raise InvalidArgumentError(f"tokenize must be '13a' or 'none', got {tokenize!r}")
+    e = e.str.replace_all(_PY_WS + "+", " ").str.strip_chars(" ").str.split(" ")
+    return e.list.eval(pl.element().filter(pl.element() != ""))
 
 
 def _tokens(sent: str, lowercase: bool, tokenize: str) -> list[str]:
@@ -145,20 +181,48 @@ def bleu_statistics(
     tokenize: str = "13a",
     max_ngram_order: int = 4,
 ) -> np.ndarray:
-    """Per-row sufficient statistics ``[hyp_len, ref_len, correct_1..N, total_1..N]`` (int64 matrix)."""
-    hyp_toks = [_tokens(h, lowercase, tokenize) for h in predictions]
-    ref_toks = [[_tokens(r, lowercase, tokenize) for r in rs] for rs in references]
-    n = len(hyp_toks)
-    stats = np.zeros((n, 2 + 2 * max_ngram_order), dtype=np.int64)
-    hyp_len = np.fromiter((len(t) for t in hyp_toks), dtype=np.int64, count=n)
+    """Per-row sufficient statistics ``[hyp_len, ref_len, correct_1..N, total_1..N]`` (int64 matrix).
+
+    Tokenisation and n-gram counting run as Polars expressions over all rows; only lower-casing (Python's
+    ``str.lower``, whose Unicode rules sacrebleu uses) and the closest-reference-length choice are Python.
+    """
+    n = len(predictions)
+    k = max_ngram_order
+    stats = np.zeros((n, 2 + 2 * k), dtype=np.int64)
+    if n == 0:
+        return stats
+    ref_rows = np.fromiter((i for i, rs in enumerate(references) for _ in rs), dtype=np.int64)
+    flat_refs = [r for rs in references for r in rs]
+    hyps = list(predictions)
+    if lowercase:
+        hyps = [h.lower() for h in hyps]
+        flat_refs = [r.lower() for r in flat_refs]
+    tok = tokens_expr(pl.col("s"), tokenize)
+    hyp_toks = pl.DataFrame({"s": hyps}, schema={"s": pl.String}).select(tok).to_series()
+    ref_toks = pl.DataFrame({"s": flat_refs}, schema={"s": pl.String}).select(tok).to_series()
+    hyp_len = hyp_toks.list.len().to_numpy().astype(np.int64)
+    ref_len = ref_toks.list.len().to_numpy().astype(np.int64)
     stats[:, 0] = hyp_len
-    stats[:, 1] = [
-        _closest_ref_len(h, [len(r) for r in rs]) for h, rs in zip(hyp_len.tolist(), ref_toks, strict=True)
-    ]
-    stats[:, 2 : 2 + max_ngram_order] = clipped_matches(hyp_toks, ref_toks, max_ngram_order)
-    orders = np.arange(1, max_ngram_order + 1)
-    stats[:, 2 + max_ngram_order :] = np.maximum(hyp_len[:, None] - orders[None, :] + 1, 0)
+    stats[:, 1] = _closest_ref_lens(hyp_len, ref_rows, ref_len, n)
+    stats[:, 2 : 2 + k] = clipped_matches_lists(hyp_toks, ref_rows, ref_toks, k)
+    orders = np.arange(1, k + 1)
+    stats[:, 2 + k :] = np.maximum(hyp_len[:, None] - orders[None, :] + 1, 0)
     return stats
+
+
+def _closest_ref_lens(hyp_len: np.ndarray, ref_rows: np.ndarray, ref_len: np.ndarray, n: int) -> np.ndarray:
+    """sacrebleu's closest reference length (ties -> the shorter), vectorised; -1 for rows without references."""
+    out = np.full(n, -1, dtype=np.int64)
+    if len(ref_rows) == 0:
+        return out
+    diff = np.abs(hyp_len[ref_rows] - ref_len)
+    # sort by (row, diff, ref_len): the first entry per row is the closest, shortest on ties
+    order = np.lexsort((ref_len, diff, ref_rows))
+    rows_sorted = ref_rows[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = rows_sorted[1:] != rows_sorted[:-1]
+    out[rows_sorted[first]] = ref_len[order][first]
+    return out
 
 
 def _prepare(predictions: Any, references: Any, data: Any) -> tuple[list[str], list[list[str]]]:
