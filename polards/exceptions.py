@@ -77,6 +77,14 @@ class MalformedFileError(PolardsError, ValueError):
     """A data file could not be parsed."""
 
 
+class NotDistributableError(PolardsError, NotImplementedError):
+    """A plan step has no distributed equivalent (e.g. ``select(indices)`` when handing a plan to Ray)."""
+
+
+class MissingDependencyError(PolardsError, ImportError):
+    """An optional dependency (an extra such as ``polards[ray]``) is not installed."""
+
+
 # --------------------------------------------------------------------------------------------------- loading/hub
 class DatasetNotFoundError(PolardsError, FileNotFoundError):
     """The dataset (repo or local path) does not exist (``datasets.exceptions.DatasetNotFoundError``)."""

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from polards.catalog import chat, code, knowledge, math, preference, rubric, vision
@@ -94,4 +95,22 @@ def load(
     raw = load_raw(
         spec.repo_id, config if config is not None else spec.default_config, split, stream, **load_kw
     )
-    return apply_mapper(raw, spec.mapper(**options))
+    mapper = spec.mapper(**options)
+    _warn_if_sharded_group_by(raw, mapper)
+    return apply_mapper(raw, mapper)
+
+
+def _warn_if_sharded_group_by(data: Any, mapper: Any) -> None:
+    """A group-by mapper on a stream runs per shard: say so when there is more than one shard."""
+    if getattr(mapper, "row_local", True):
+        return
+    from polards import IterableDataset
+
+    parts = data.values() if isinstance(data, dict) else [data]
+    if any(isinstance(p, IterableDataset) and p.n_shards > 1 for p in parts):
+        warnings.warn(
+            f"mapper {mapper.name!r} groups rows; on a stream with several shards it groups within each shard. "
+            "Hint: load with streaming=False for exact results.",
+            UserWarning,
+            stacklevel=3,
+        )

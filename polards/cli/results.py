@@ -64,7 +64,24 @@ def register(sub: Any) -> None:
     exp.add_argument("--to", required=True, metavar="PATH")
     exp.set_defaults(func=run_export)
 
+    rm = rs.add_parser("rm", help="delete runs")
+    add_store_arg(rm)
+    rm.add_argument("runs", nargs="+", metavar="RUN")
+    rm.set_defaults(func=run_rm)
+
     p.set_defaults(func=lambda args: p.print_help() or 2)
+
+
+def run_rm(args: argparse.Namespace) -> int:
+    store = _store(args)
+    ids = [store.resolve(r) for r in args.runs]  # resolve all first: nothing is deleted if one id is wrong
+    for run_id in ids:
+        store.delete(run_id)
+        print(f"deleted {run_id}")
+    removed = store.gc()
+    if removed:
+        print(f"removed {len(removed)} orphan file(s)")
+    return 0
 
 
 def _store(args: argparse.Namespace) -> Any:

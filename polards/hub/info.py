@@ -174,21 +174,31 @@ def get_dataset_split_names(
     return list(pick_config(repo.configs, config_name, path, repo.snapshot.paths()).splits)
 
 
+_FOOTERS: dict[tuple[str, str, str, str], Any] = {}
+
+
 def _parquet_footer(settings: HubSettings, snap: RepoSnapshot, path: str) -> Any:
-    """The parquet ``FileMetaData`` of one file: local if cached, else 1-2 range requests."""
+    """The parquet ``FileMetaData`` of one file: local if cached, else 1-2 range requests (memoized per sha)."""
     import pyarrow.parquet as pq
 
+    key = (snap.repo_id, snap.sha, path, settings.token or "")
+    if key in _FOOTERS:
+        return _FOOTERS[key]
     local = snapshot_path(settings.cache_dir, snap.repo_id, snap.sha, path)
     if local.exists():
-        return pq.read_metadata(local)
-    if settings.offline:
+        meta = pq.read_metadata(local)
+    elif settings.offline:
         return None
-    entry = snap.files[path]
-    remote = RemoteFile(
-        settings, snap.repo_id, settings.resolve_url(snap.repo_id, snap.sha, path), entry.size
-    )
-    remote.read_tail(min(entry.size, 64 << 10))
-    return pq.ParquetFile(remote).metadata
+    else:
+        entry = snap.files[path]
+        url = settings.resolve_url(snap.repo_id, snap.sha, path)
+        remote = RemoteFile(settings, snap.repo_id, url, entry.size, block_size=64 << 10)
+        remote.read_tail(min(entry.size, 64 << 10))
+        meta = pq.ParquetFile(remote).metadata
+    if len(_FOOTERS) > 4096:
+        _FOOTERS.clear()
+    _FOOTERS[key] = meta
+    return meta
 
 
 def _yaml_feature(obj: Any) -> Any:

@@ -190,16 +190,52 @@ def private_mounts(workdir: str, needed: list[str], scratch_mb: int) -> list[str
     finally:
         for _, fd in carry:
             os.close(fd)
-    # 3. everything else read-only (the root mount only; tmpfs and /proc, /dev keep their own flags).
-    try:
-        _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
-    except OSError as exc:
-        problems.append(str(exc))
+    # 3. every other mount read-only (keeping its nosuid/nodev/noexec/atime flags); "/" must succeed.
+    writable = {os.path.realpath(workdir), *SCRATCH_DIRS}
+    for point in _mount_points():
+        if point in writable or point == "/proc" or point.startswith("/proc/") or _is_read_only(point):
+            continue
+        try:
+            _mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _kept_flags(point), None)
+        except OSError as exc:
+            if point == "/":
+                problems.append(str(exc))
     try:
         os.chdir(workdir)
     except OSError as exc:  # pragma: no cover - the workdir was just mounted
         problems.append(str(exc))
     return problems
+
+
+def _mount_points() -> list[str]:
+    """Mount points of this mount namespace, parents before children."""
+    points = []
+    with open("/proc/self/mountinfo", "rb") as fh:
+        for line in fh:
+            point = line.split()[4].decode().replace("\\040", " ")
+            if point not in points:
+                points.append(point)
+    return sorted(points, key=lambda p: p.count("/") if p != "/" else 0)
+
+
+def _is_read_only(point: str) -> bool:
+    try:
+        return bool(os.statvfs(point).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _kept_flags(point: str) -> int:
+    """The per-mount flags a bind remount must repeat (dropping them would loosen the mount, or fail)."""
+    try:
+        f = os.statvfs(point).f_flag
+    except OSError:
+        return 0
+    ms_nosuid, ms_nodev, ms_noexec, ms_noatime, ms_nodiratime, ms_relatime = 2, 4, 8, 1024, 2048, 1 << 21
+    flags = f & (ms_nosuid | ms_nodev | ms_noexec | ms_noatime | ms_nodiratime)
+    if f & os.ST_RELATIME:
+        flags |= ms_relatime
+    return flags
 
 
 def apply_rlimits(limits: dict[str, int]) -> None:

@@ -170,6 +170,8 @@ class _BytesTo(io.RawIOBase):
 
 
 def _describe(exc: BaseException, limit: int = 2000) -> str:
+    if isinstance(exc, _TestTimeout):
+        return "time limit exceeded"
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, SyntaxError) and exc.lineno:
         text = f"{type(exc).__name__}: {exc.msg} (line {exc.lineno})"
@@ -270,8 +272,13 @@ def confine_self(cfg: dict) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------------- running
+# Bound now, before any program runs: a program that swaps ``builtins.exec`` or ``builtins.callable`` must not
+# be able to turn the test code into a no-op.
+_exec, _callable, _builtin_compile = exec, callable, compile
+
+
 def _compile(code: str, name: str):
-    return compile(code, name, "exec", dont_inherit=True)
+    return _builtin_compile(code, name, "exec", dont_inherit=True)
 
 
 def _resolve(ns: dict, fn_name: str):
@@ -302,12 +309,12 @@ def _run_one(test: dict, ns: dict, timeout: float, cap: int) -> dict:
     _alarm(timeout)
     try:
         if test["kind"] == "assert":
-            exec(_compile(test["code"], "<test>"), ns)
+            _exec(_compile(test["code"], "<test>"), ns)
             ep = test.get("entry_point")
             if ep:
                 if ep not in ns:
                     raise NameError(f"entry point {ep!r} is not defined by the program")
-                if callable(ns.get("check")):
+                if _callable(ns.get("check")):
                     ns["check"](ns[ep])
             result["status"] = "passed"
         else:
@@ -363,7 +370,12 @@ def run_calls(cfg: dict) -> None:
     for k, test in enumerate(cfg["tests"]):
         i = cfg["start"] + k
         _emit({"ev": "start", "i": i})
-        result = _run_one(test, ns, timeout, int(cfg["max_output_bytes"]))
+        try:
+            result = _run_one(test, ns, timeout, int(cfg["max_output_bytes"]))
+        except _TestTimeout:  # the alarm fired just as the test ended, outside its try block
+            _alarm(0)
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            result = {"status": "timeout", "error": "time limit exceeded", "duration": timeout}
         _emit({"ev": "end", "i": i, **result})
 
 

@@ -1,12 +1,13 @@
-"""Fixtures for the catalog's end-to-end tests: the Hub emulator over the bundled fixture repos."""
+"""Fixtures for the catalog's end-to-end tests: the Hub emulator over the bundled fixture repos.
+
+``hub``/``hf_env`` come from ``polards.testing.pytest_plugin`` (enabled in tests/conftest.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
-from polards.testing.pytest_plugin import _hub_isolation, hf_env, hub  # noqa: F401 - pytest fixtures
 
 
 def rows_of(ds: Any) -> list[dict[str, Any]]:
@@ -24,7 +25,7 @@ def raw(repo: str, config: str | None = None, split: str | None = None, **kw: An
 
 
 @pytest.fixture
-def env(hf_env):  # noqa: F811 - the imported fixture
+def env(hf_env):
     """``hf_env``, skipping when the loading layer or the fixture repos are not there yet."""
     pytest.importorskip("polards.loading", reason="polards.loading (load_dataset) is not available yet")
     from polards.testing.hub import bundled_root

@@ -70,3 +70,22 @@ def test_top_level_exports():
     assert polards.list_datasets is list_datasets
     assert polards.dataset_info("mmlu")["configs"][-1] == "all"
     assert len(dataset_info("mmlu")["configs"]) == 58
+
+
+def test_group_by_mapper_on_a_sharded_stream_warns():
+    import polars as pl
+
+    from polards import IterableDataset
+    from polards.catalog.registry import _warn_if_sharded_group_by
+    from polards.mappers import gsm8k, helpsteer2
+
+    shard = pl.LazyFrame({"prompt": ["a"], "response": ["x"], "helpfulness": [1]})
+    two = IterableDataset.from_shards([shard, shard])
+    with pytest.warns(UserWarning, match="helpsteer2.*each shard"):
+        _warn_if_sharded_group_by({"train": two}, helpsteer2())
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _warn_if_sharded_group_by(two, gsm8k())  # row-local: no warning
+        _warn_if_sharded_group_by(IterableDataset.from_shards([shard]), helpsteer2())  # one shard: exact

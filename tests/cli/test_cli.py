@@ -121,11 +121,24 @@ def test_load_all_splits_with_placeholder_and_limit(cli, tmp_path: Path) -> None
 
 
 def test_load_and_head_split_slices(cli, tmp_path: Path) -> None:
-    code, _, err = cli("load", REPO, "-c", "main", "-s", "train[10:110]", "--to", str(tmp_path / "s.parquet"), "-q")
+    code, _, err = cli(
+        "load", REPO, "-c", "main", "-s", "train[10:110]", "--to", str(tmp_path / "s.parquet"), "-q"
+    )
     assert code == 0, err
     sliced = pl.read_parquet(tmp_path / "s.parquet")
     assert sliced.height == 100 and sliced["question"][0].startswith("A deep-sea monster")
-    code, _, err = cli("load", REPO, "-c", "main", "-s", "test[:10%]", "--to", str(tmp_path / "p.csv"), "-q", "--no-streaming")
+    code, _, err = cli(
+        "load",
+        REPO,
+        "-c",
+        "main",
+        "-s",
+        "test[:10%]",
+        "--to",
+        str(tmp_path / "p.csv"),
+        "-q",
+        "--no-streaming",
+    )
     assert code == 0, err
     assert pl.read_csv(tmp_path / "p.csv").height == 132
     code, out, _ = cli("head", REPO, "-c", "main", "-s", "train[10:]", "-n", "1", "--json")
@@ -136,7 +149,9 @@ def test_gated_repo_needs_token(cli) -> None:
     code, _, err = cli("head", "polards-test/gated-gsm8k", "-n", "1")
     assert code == 1
     _one_error_line(err, "polards-test/gated-gsm8k", "token")
-    code, out, _ = cli("head", "polards-test/gated-gsm8k", "-n", "1", "--token", "hf_polards_test_token", "--json")
+    code, out, _ = cli(
+        "head", "polards-test/gated-gsm8k", "-n", "1", "--token", "hf_polards_test_token", "--json"
+    )
     assert code == 0 and len(json.loads(out)) == 1
 
 
@@ -216,6 +231,12 @@ def test_eval_results_compare_report(cli, tmp_path: Path) -> None:
     assert "gained: 330" in (tmp_path / "cmp.html").read_text()
     code, out, _ = cli("results", "export", "latest", "--to", str(tmp_path / "items.csv"))
     assert code == 0 and pl.read_csv(tmp_path / "items.csv").height == 1319
+    code, _, err = cli("results", "rm", "latest", "nope")
+    _one_error_line(err, "'nope'")
+    code, out, _ = cli("results", "rm", "latest")
+    assert code == 0 and out.startswith("deleted ")
+    code, out, _ = cli("results", "ls", "--json")
+    assert [r["model"] for r in json.loads(out)] == ["m-a"]
 
 
 def test_eval_errors(cli, tmp_path: Path) -> None:

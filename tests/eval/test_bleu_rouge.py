@@ -43,6 +43,19 @@ def test_tokenize_13a_equals_sacrebleu(text):
     assert tokenize_13a(text) == Tokenizer13a()(text)
 
 
+@given(st.lists(st.text(max_size=60), max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_vectorised_13a_tokens_equal_sacrebleu(texts):
+    import polars as pl
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    from polards.eval.metrics.bleu import tokens_expr
+
+    got = pl.DataFrame({"s": texts}, schema={"s": pl.String}).select(tokens_expr(pl.col("s"))).to_series()
+    tok = Tokenizer13a()
+    assert got.to_list() == [tok(t.rstrip()).split() for t in texts]
+
+
 @given(
     data=st.lists(st.tuples(sentence, st.lists(sentence, min_size=1, max_size=3)), min_size=1, max_size=8),
     smooth=st.sampled_from(["exp", "floor", "add-k", "none"]),

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -153,6 +151,6 @@ def test_missing_column_names_the_mapper():
 
 
 def test_gsm8k_row_to_list_equals_recipe_dict():
-    row = json.loads(require(GSM8K_TEST).open().readline())
+    row = read_jsonl(require(GSM8K_TEST))[0]
     got = gsm8k()(pl.LazyFrame([row])).collect().select("problem", "answer").to_dicts()
     assert got == [{"problem": row["question"], "answer": _oracles.gsm8k_final_answer(row["answer"])}]

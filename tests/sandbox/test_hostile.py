@@ -293,3 +293,9 @@ def test_process_limit_caps_forks():
     forks = int(r.tests[0].error.rsplit("got ", 1)[1])
     assert 1 <= forks <= 11  # the harness itself is one of the 12
     _no_strays(r)
+
+
+def test_swapping_builtins_does_not_skip_the_assert_test():
+    code = "import builtins\nbuiltins.exec = lambda *a, **k: None\nbuiltins.callable = lambda x: False\ndef f():\n    return 0\n"
+    r = run(code, {"test": "def check(candidate):\n    assert candidate() == 1\n", "entry_point": "f"})
+    assert r.statuses == ["failed"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import warnings
@@ -190,3 +191,20 @@ def test_unprivileged_parent_gets_namespaces_and_reports_the_shared_uid(tmp_path
     assert any(w.startswith("user: not running as root") for w in iso["weaker"])
     assert out["warned"] == 1
     assert out["strict"] == "refused"
+
+
+@needs_root
+def test_only_the_work_and_scratch_dirs_are_writable_mounts():
+    code = (
+        "import os\n"
+        "def rw():\n"
+        "    top = {}\n"  # the last mount on a point hides the ones below it
+        "    for line in open('/proc/self/mountinfo'):\n"
+        "        top[line.split()[4]] = line.split()[5].split(',')\n"
+        "    cwd = os.getcwd()\n"
+        "    return sorted('WORKDIR' if p == cwd else p for p, o in top.items() if 'rw' in o and not p.startswith('/proc'))\n"
+    )
+    r = run(code, [CallTest("rw", [], [])])
+    writable = set(json.loads(r.tests[0].error.split("got ", 1)[1]))
+    assert writable <= {"WORKDIR", "/tmp", "/var/tmp", "/dev/shm"}
+    assert "WORKDIR" in writable and "/" not in writable

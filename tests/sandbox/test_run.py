@@ -307,3 +307,19 @@ def test_binary_stdout_in_call_tests_is_captured():
     r = run(code, [CallTest("f", [], 1)])
     assert r.all_passed, r.first_error
     assert r.tests[0].stdout == "raw bytes\ntext\n"
+
+
+def test_code_task_mapper_output_runs_as_is():
+    import json
+
+    code_mappers = pytest.importorskip("polards.mappers.code")
+    lcb = json.dumps(
+        [
+            {"input": "1\n2", "output": "3", "testtype": "functional", "metadata": {"func_name": "add"}},
+            {"input": "5\n5", "output": "10", "testtype": "functional", "metadata": {"func_name": "add"}},
+        ]
+    )
+    assert run(ADD, code_mappers.normalize_tests(lcb)).statuses == ["passed", "passed"]
+    taco_stdio = json.dumps({"inputs": ["1 2\n", "3 4\n"], "outputs": ["3\n", "8\n"]})
+    tests = code_mappers.normalize_tests(taco_stdio)
+    assert run("print(sum(map(int, input().split())))", tests).statuses == ["passed", "failed"]

@@ -202,3 +202,14 @@ def test_concurrent_appends_from_processes(tmp_path: Path) -> None:
     assert store.verify() == []
     assert sorted(store.runs(model="p2")["run_id"]) == sorted(f"p2-{i}" for i in range(8))
     assert store.items("p3-7").height == 200
+
+
+def test_same_run_id_from_two_writers_never_clobbers(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    ResultStore(root)
+    procs = [_writer(root, "same", 1, 5_000) for _ in range(3)]
+    codes = [p.wait(120) for p in procs]
+    assert codes.count(0) == 1  # exactly one writer owns run "same-0"; the others fail cleanly
+    store = ResultStore(root)
+    assert store.runs()["run_id"].to_list() == ["same-0"]
+    assert store.verify() == []

@@ -32,7 +32,7 @@ import numpy as np
 import polars as pl
 
 from polards.eval.metrics._common import MetricResult, as_reference_lists, as_strings, resolve_columns
-from polards.eval.metrics._ngrams import clipped_matches
+from polards.eval.metrics._ngrams import clipped_matches_lists
 from polards.eval.metrics._porter import stem
 from polards.exceptions import InvalidArgumentError
 
@@ -56,6 +56,25 @@ def rouge_tokenize(text: str, use_stemmer: bool = False) -> list[str]:
     if use_stemmer:
         tokens = [stem(x) if len(x) > 3 else x for x in tokens]
     return [x for x in tokens if _VALID.match(x)]
+
+
+def _tokens_series(texts: list[str], use_stemmer: bool) -> pl.Series:
+    """Vectorised :func:`rouge_tokenize` for many texts (List[String] Series).
+
+    Lower-casing uses Python's ``str.lower`` (rouge-score's Unicode rules); after it, replacing every non
+    ``[a-z0-9]`` run by a space leaves only ASCII tokens, so the rest is exact in Polars. Each distinct token
+    longer than 3 characters is stemmed once.
+    """
+    low = pl.Series("t", [t.lower() for t in texts], dtype=pl.String)
+    toks = low.str.replace_all(r"[^a-z0-9]+", " ").str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
+    if use_stemmer and len(toks):
+        vocab = toks.explode().drop_nulls().unique()
+        long = vocab.filter(vocab.str.len_bytes() > 3).to_list()
+        mapping = {w: stem(w) for w in long}
+        changed = {w: v for w, v in mapping.items() if v != w}
+        if changed:
+            toks = toks.list.eval(pl.element().replace(changed))
+    return toks
 
 
 def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
@@ -187,14 +206,23 @@ def rouge(
         return got
 
     needs_tokens = any(t != "rougeLsum" for t in rouge_types)
-    ptoks = [tok(p) for p in pair_pred] if needs_tokens else []
-    rtoks = [tok(r) for r in pair_ref] if needs_tokens else []
-    plen = np.fromiter(map(len, ptoks), dtype=np.float64, count=len(ptoks))
-    rlen = np.fromiter(map(len, rtoks), dtype=np.float64, count=len(rtoks))
+    if needs_tokens:
+        ptok_s = _tokens_series(pair_pred, use_stemmer)
+        rtok_s = _tokens_series(pair_ref, use_stemmer)
+        plen = ptok_s.list.len().to_numpy().astype(np.float64)
+        rlen = rtok_s.list.len().to_numpy().astype(np.float64)
+    else:
+        ptok_s = rtok_s = pl.Series([], dtype=pl.List(pl.String))
+        plen = rlen = np.zeros(0)
     n_items = len(preds)
     columns: dict[str, np.ndarray] = {}
     ngram_orders = sorted({int(t[5:]) for t in rouge_types if t[5:].isdigit()})
-    overlaps = clipped_matches(ptoks, [[r] for r in rtoks], max(ngram_orders)) if ngram_orders else None
+    overlaps = None
+    if ngram_orders:
+        pair_ids = np.arange(len(pair_ref), dtype=np.int64)
+        overlaps = clipped_matches_lists(ptok_s, pair_ids, rtok_s, max(ngram_orders))
+    ptoks = ptok_s.to_list() if "rougeL" in rouge_types else []
+    rtoks = rtok_s.to_list() if "rougeL" in rouge_types else []
     for t in rouge_types:
         if t == "rougeL":
             lcs = np.fromiter(

@@ -273,12 +273,11 @@ class ResultStore:
                 fh.flush()
                 os.fsync(fh.fileno())
             sha = _sha256(tmp)
-            os.replace(tmp, final)
+            _publish(tmp, final, run_id)
             _fsync_dir(self.items_dir)
-        except BaseException:
+        finally:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            raise
         return final.name, sha
 
     def delete(self, run_id: str) -> None:
@@ -581,6 +580,18 @@ def _from_result(result: Any) -> dict[str, Any]:
         if value is not None:
             found[key] = value
     return found
+
+
+def _publish(tmp: Path, final: Path, run_id: str) -> None:
+    """Move ``tmp`` to ``final`` atomically without ever replacing an existing file (hard link, then unlink)."""
+    try:
+        os.link(tmp, final)
+    except FileExistsError:
+        raise ResultStoreError(f"Run {run_id!r} already has an items file at {str(final)!r}.") from None
+    except (
+        OSError
+    ):  # a filesystem without hard links: rename (atomic; the exists() check above guards clobbering)
+        os.replace(tmp, final)
 
 
 def _crash_point(name: str) -> None:
