@@ -70,10 +70,7 @@ def _hf_rows(obj: Any) -> int:
 
 
 def _iter_count(batches: Any) -> int:
-    n = 0
-    for b in batches:
-        n += len(b)
-    return n
+    return sum(batches)
 
 
 # -------------------------------------------------------------------------------------------- W1 count rows

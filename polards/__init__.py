@@ -36,6 +36,7 @@ _LAZY = {
     "get_dataset_split_names": "polards.loading",
     "get_dataset_infos": "polards.loading",
     "split_dataset_by_node": "polards.distributed",
+    "from_ray": "polards.distributed",
     "list_datasets": "polards.catalog",
     "dataset_info": "polards.catalog",
 }

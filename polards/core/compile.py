@@ -83,7 +83,9 @@ def _(step: st.Gather, lf: pl.LazyFrame) -> pl.LazyFrame:
 
 @_apply.register
 def _(step: st.Sort, lf: pl.LazyFrame) -> pl.LazyFrame:
-    return lf.sort(list(step.by), descending=list(step.descending), nulls_last=step.nulls_last, maintain_order=True)
+    return lf.sort(
+        list(step.by), descending=list(step.descending), nulls_last=step.nulls_last, maintain_order=True
+    )
 
 
 @_apply.register
@@ -113,7 +115,13 @@ def append(plan: Plan, step: Any) -> Plan:
         return (*plan[:-1], st.Slice(start, length))
     if isinstance(step, st.Slice) and isinstance(last, st.Gather):
         end = None if step.length is None else step.offset + step.length
-        return (*plan[:-1], st.Gather(last.indices[step.offset : end], last.label if last.label.endswith("slice") else f"{last.label}+slice"))
+        return (
+            *plan[:-1],
+            st.Gather(
+                last.indices[step.offset : end],
+                last.label if last.label.endswith("slice") else f"{last.label}+slice",
+            ),
+        )
     if isinstance(step, st.Gather) and isinstance(last, st.Gather):
         label = last.label if last.label.endswith(step.label) else f"{last.label}+{step.label}"
         return (*plan[:-1], st.Gather(last.indices[step.indices], label))
@@ -187,7 +195,9 @@ def describe(plan: Plan, indent: str = "") -> list[str]:
 
 def _fields(step: Any) -> str:
     if isinstance(step, st.WithColumns):
-        return f"{step.label}: " + ", ".join(e.meta.output_name(raise_if_undetermined=False) or "?" for e in step.exprs)
+        return f"{step.label}: " + ", ".join(
+            e.meta.output_name(raise_if_undetermined=False) or "?" for e in step.exprs
+        )
     if isinstance(step, st.Filter):
         return str(step.predicate)
     return ", ".join(f"{k}={getattr(step, k)!r}" for k in step.__dataclass_fields__)

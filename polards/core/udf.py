@@ -18,7 +18,11 @@ SCHEMA_SAMPLE_ROWS = 64
 
 
 def _inputs(step: st.PythonMap, df: pl.DataFrame) -> dict[str, list[Any]]:
-    cols = step.input_columns if step.input_columns is not None else [c for c in df.columns if c != st.INDEX_COLUMN]
+    cols = (
+        step.input_columns
+        if step.input_columns is not None
+        else [c for c in df.columns if c != st.INDEX_COLUMN]
+    )
     data = {c: df.get_column(c).to_list() for c in cols}
     for name, decode in step.decoders:
         if name in data:
@@ -58,7 +62,11 @@ def _run_fn(step: st.PythonMap, df: pl.DataFrame) -> tuple[dict[str, list[Any]] 
                 return ({}, None) if n == 0 else (None, None)
             merged = {k: [v for o in outs for v in o[k]] for k in outs[0]}
             return merged, None
-        rows = [dict(zip(data, vals, strict=True)) for vals in zip(*data.values(), strict=True)] if data else [{}] * n
+        rows = (
+            [dict(zip(data, vals, strict=True)) for vals in zip(*data.values(), strict=True)]
+            if data
+            else [{}] * n
+        )
         results = []
         for i, row in enumerate(rows):
             args = [row[c] for c in step.input_columns] if step.input_columns is not None else [row]
@@ -67,7 +75,9 @@ def _run_fn(step: st.PythonMap, df: pl.DataFrame) -> tuple[dict[str, list[Any]] 
         raise
     except Exception as e:
         name = getattr(step.fn, "__qualname__", repr(step.fn))
-        raise UDFError(f"The function {name} passed to {'filter' if step.is_filter else 'map'} raised {e!r}") from e
+        raise UDFError(
+            f"The function {name} passed to {'filter' if step.is_filter else 'map'} raised {e!r}"
+        ) from e
     if step.is_filter:
         return None, [bool(r) for r in results]
     if all(r is None for r in results):
@@ -109,9 +119,15 @@ def map_batch(step: st.PythonMap, df: pl.DataFrame) -> pl.DataFrame:
             )
             raise UDFError(msg)
         return out
-    replaced = [pl.Series(c, out.get_column(c)) if c in out.columns else base.get_column(c) for c in base.columns]
+    replaced = [
+        pl.Series(c, out.get_column(c)) if c in out.columns else base.get_column(c) for c in base.columns
+    ]
     frame = pl.DataFrame(replaced) if replaced else pl.DataFrame()
-    frame = frame.with_columns([out.get_column(c) for c in out.columns if c not in base.columns]) if base.width else out
+    frame = (
+        frame.with_columns([out.get_column(c) for c in out.columns if c not in base.columns])
+        if base.width
+        else out
+    )
     return frame.drop([c for c in step.remove_columns if c in frame.columns and c not in new])
 
 

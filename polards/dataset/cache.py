@@ -10,7 +10,11 @@ import polars as pl
 
 
 def cache_root(cache_dir: str | None = None) -> str:
-    root = cache_dir or os.environ.get("POLARDS_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "polards")
+    root = (
+        cache_dir
+        or os.environ.get("POLARDS_CACHE")
+        or os.path.join(os.path.expanduser("~"), ".cache", "polards")
+    )
     os.makedirs(os.path.join(root, "materialized"), exist_ok=True)
     return os.path.join(root, "materialized")
 
@@ -30,7 +34,13 @@ def cache_dataset(ds: Any, cache_dir: str | None = None) -> Any:
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)
-    out = Dataset((st.Source(pl.scan_ipc(path), f"cache {path}", (path,), "arrow"),), ds.features, format=ds._format, split=ds.split, info=ds.info)
+    out = Dataset(
+        (st.Source(pl.scan_ipc(path), f"cache {path}", (path,), "arrow"),),
+        ds.features,
+        format=ds._format,
+        split=ds.split,
+        info=ds.info,
+    )
     out._memo["cache_files"] = [path]
     return out
 

@@ -15,11 +15,16 @@ def _aligned_features(dsets: Sequence[Any]) -> Features:
     for d in dsets[1:]:
         if set(d.features) != set(first):
             msg = f"The features can't be aligned because the key {sorted(set(d.features) ^ set(first))} of features {d.features} has unexpected type."
-            raise InvalidArgumentError(msg + " Hint: datasets to concatenate need the same columns (use select_columns/rename_column).")
+            raise InvalidArgumentError(
+                msg
+                + " Hint: datasets to concatenate need the same columns (use select_columns/rename_column)."
+            )
     return first
 
 
-def concatenate_datasets(dsets: Sequence[Any], info: Any = None, split: str | None = None, axis: int = 0) -> Any:
+def concatenate_datasets(
+    dsets: Sequence[Any], info: Any = None, split: str | None = None, axis: int = 0
+) -> Any:
     """Rows of ``dsets`` one after another (``axis=0``) or their columns side by side (``axis=1``).
 
     >>> from polards import Dataset, concatenate_datasets
@@ -44,7 +49,9 @@ def concatenate_datasets(dsets: Sequence[Any], info: Any = None, split: str | No
             raise InvalidArgumentError(f"Column(s) {dup} are duplicated; axis=1 needs distinct column names.")
         lengths = {len(d) for d in dsets}
         if len(lengths) > 1:
-            raise InvalidArgumentError(f"Datasets to concatenate on axis=1 must have the same number of rows, got {sorted(lengths)}.")
+            raise InvalidArgumentError(
+                f"Datasets to concatenate on axis=1 must have the same number of rows, got {sorted(lengths)}."
+            )
         feats = Features({k: v for d in dsets for k, v in d.features.items()})
     else:
         feats = _aligned_features(dsets)
@@ -55,7 +62,14 @@ def concatenate_datasets(dsets: Sequence[Any], info: Any = None, split: str | No
     return out
 
 
-def interleave_datasets(dsets: Sequence[Any], probabilities: Sequence[float] | None = None, seed: int | None = None, info: Any = None, split: str | None = None, stopping_strategy: str = "first_exhausted") -> Any:
+def interleave_datasets(
+    dsets: Sequence[Any],
+    probabilities: Sequence[float] | None = None,
+    seed: int | None = None,
+    info: Any = None,
+    split: str | None = None,
+    stopping_strategy: str = "first_exhausted",
+) -> Any:
     """Alternate rows of several datasets (round robin, or drawn with ``probabilities``), like ``datasets``."""
     from polards.dataset.dataset import Dataset
     from polards.dataset.interleave import interleave_indices

@@ -25,7 +25,11 @@ def frame_from_columns(columns: dict[str, list[Any]], features: Features | None 
         try:
             arrays[name] = pa.array(list(values), type=typ, from_pandas=True)
         except (pa.ArrowException, TypeError, ValueError) as e:
-            msg = f"Column {name!r} cannot be converted" + (f" to {features[name]!r}" if typ is not None else "") + f": {e}"
+            msg = (
+                f"Column {name!r} cannot be converted"
+                + (f" to {features[name]!r}" if typ is not None else "")
+                + f": {e}"
+            )
             raise FeatureTypeError(msg) from e
     frame = pl.from_arrow(pa.table(arrays)) if arrays else pl.DataFrame()
     assert isinstance(frame, pl.DataFrame)

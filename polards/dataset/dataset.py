@@ -32,7 +32,6 @@ from polards.exceptions import (
 from polards.features import ClassLabel, Features
 from polards.features.types import to_polars_dtype
 
-
 RANDOM_ACCESS_COLLECT_AFTER = 8  # row lookups served by slice pushdown before the plan is collected once
 
 
@@ -65,7 +64,9 @@ class Dataset:
 
     # ----------------------------------------------------------------------------------------- construction
     @classmethod
-    def from_polars(cls, data: pl.DataFrame | pl.LazyFrame, features: Features | None = None, **kw: Any) -> Dataset:
+    def from_polars(
+        cls, data: pl.DataFrame | pl.LazyFrame, features: Features | None = None, **kw: Any
+    ) -> Dataset:
         """Wrap a Polars DataFrame or LazyFrame (nothing is collected)."""
         lf = data.lazy()
         ds = cls((st.Source(lf, "polars frame"),), features, **kw)
@@ -74,12 +75,16 @@ class Dataset:
         return ds
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Sequence[Any]], features: Features | None = None, **kw: Any) -> Dataset:
+    def from_dict(
+        cls, mapping: Mapping[str, Sequence[Any]], features: Features | None = None, **kw: Any
+    ) -> Dataset:
         """From a dict of columns (like ``datasets.Dataset.from_dict``)."""
         return cls.from_polars(construct.frame_from_columns(dict(mapping), features), features, **kw)
 
     @classmethod
-    def from_list(cls, rows: Sequence[Mapping[str, Any]], features: Features | None = None, **kw: Any) -> Dataset:
+    def from_list(
+        cls, rows: Sequence[Mapping[str, Any]], features: Features | None = None, **kw: Any
+    ) -> Dataset:
         keys: dict[str, None] = {}
         for r in rows:
             keys.update(dict.fromkeys(r))
@@ -94,16 +99,26 @@ class Dataset:
         return cls.from_polars(frame, features, **kw)
 
     @classmethod
-    def from_pandas(cls, df: Any, features: Features | None = None, preserve_index: bool | None = None, **kw: Any) -> Dataset:
+    def from_pandas(
+        cls, df: Any, features: Features | None = None, preserve_index: bool | None = None, **kw: Any
+    ) -> Dataset:
         frame = pl.from_pandas(df, include_index=bool(preserve_index))
         return cls.from_polars(frame, features, **kw)
 
     @classmethod
-    def from_generator(cls, generator: Callable[..., Iterator[dict[str, Any]]], features: Features | None = None, gen_kwargs: dict[str, Any] | None = None, **kw: Any) -> Dataset:
+    def from_generator(
+        cls,
+        generator: Callable[..., Iterator[dict[str, Any]]],
+        features: Features | None = None,
+        gen_kwargs: dict[str, Any] | None = None,
+        **kw: Any,
+    ) -> Dataset:
         return cls.from_list(list(generator(**(gen_kwargs or {}))), features, **kw)
 
     @classmethod
-    def _from_files(cls, paths: Any, fmt: str, features: Features | None, columns: Sequence[str] | None, **opts: Any) -> Dataset:
+    def _from_files(
+        cls, paths: Any, fmt: str, features: Features | None, columns: Sequence[str] | None, **opts: Any
+    ) -> Dataset:
         from polards.io.read import expand_paths, scan_files
 
         files = expand_paths(paths)
@@ -115,16 +130,28 @@ class Dataset:
         label = f"{fmt or 'files'} {files[0]}" + (f" (+{len(files) - 1} more)" if len(files) > 1 else "")
         ds = cls((st.Source(lf, label, tuple(files), fmt),), None)
         if features is not None:
-            ds = ds._with_features(features.reconcile(ds.lazy().collect_schema()) if list(features) != ds.column_names else features)
+            ds = ds._with_features(
+                features.reconcile(ds.lazy().collect_schema())
+                if list(features) != ds.column_names
+                else features
+            )
         return ds.select_columns(list(columns)) if columns else ds
 
     @classmethod
-    def from_parquet(cls, path_or_paths: Any, features: Features | None = None, columns: Sequence[str] | None = None, **kw: Any) -> Dataset:
+    def from_parquet(
+        cls,
+        path_or_paths: Any,
+        features: Features | None = None,
+        columns: Sequence[str] | None = None,
+        **kw: Any,
+    ) -> Dataset:
         """Lazy scan of parquet files (paths, globs); features come from the ``huggingface`` metadata."""
         return cls._from_files(path_or_paths, "parquet", features, columns, **kw)
 
     @classmethod
-    def from_json(cls, path_or_paths: Any, features: Features | None = None, field: str | None = None, **kw: Any) -> Dataset:
+    def from_json(
+        cls, path_or_paths: Any, features: Features | None = None, field: str | None = None, **kw: Any
+    ) -> Dataset:
         return cls._from_files(path_or_paths, "json", features, None, field=field, **kw)
 
     @classmethod
@@ -136,7 +163,9 @@ class Dataset:
         return cls._from_files(path_or_paths, "text", features, None, **kw)
 
     # --------------------------------------------------------------------------------------------- internals
-    def _with(self, step: Any = None, *, features: Features | None = None, plan: Plan | None = None) -> Dataset:
+    def _with(
+        self, step: Any = None, *, features: Features | None = None, plan: Plan | None = None
+    ) -> Dataset:
         """A new handle: the plan one step longer; features kept where each column's dtype is unchanged."""
         new_plan = plan if plan is not None else append(self._plan, step)
         out = Dataset(new_plan, None, format=self._format, split=self.split, info=self.info)
@@ -185,7 +214,9 @@ class Dataset:
         if self._features is None:
             schema = self.lazy().collect_schema()
             hint = self._memo.get("features_hint")
-            self._features = hint.reconcile(schema) if hint is not None else Features.from_polars_schema(schema)
+            self._features = (
+                hint.reconcile(schema) if hint is not None else Features.from_polars_schema(schema)
+            )
         return self._features
 
     @property
@@ -237,9 +268,15 @@ class Dataset:
             if key not in feats:
                 hint = ColumnNotFoundError.from_names([key], feats).args[0].partition("\n")[2]
                 raise ColumnNotFoundError(f"Column {key!r} doesn't exist." + (f"\n{hint}" if hint else ""))
-            series = self._memo["frame"].get_column(key) if "frame" in self._memo else self.lazy().select(key).collect().get_column(key)
+            series = (
+                self._memo["frame"].get_column(key)
+                if "frame" in self._memo
+                else self.lazy().select(key).collect().get_column(key)
+            )
             return formatting.format_column(series, self._format, feats)
-        if isinstance(key, bool) or not isinstance(key, int | np.integer | slice | range | list | tuple | np.ndarray):
+        if isinstance(key, bool) or not isinstance(
+            key, int | np.integer | slice | range | list | tuple | np.ndarray
+        ):
             msg = f"Wrong key type: {key!r} of type {type(key)}. Expected one of int, slice, range, str or Iterable."
             raise FeatureTypeError(msg)
         if isinstance(key, int | np.integer):
@@ -250,10 +287,18 @@ class Dataset:
             return formatting.format_row(self._row_frame(i), self._format, feats)
         if isinstance(key, slice):
             start, stop, step = key.indices(len(self))
-            rows = self._frame()[start:stop:step] if step != 1 else self._frame().slice(start, max(stop - start, 0))
+            rows = (
+                self._frame()[start:stop:step]
+                if step != 1
+                else self._frame().slice(start, max(stop - start, 0))
+            )
         else:
             idx = self._check_indices(key)
-            rows = self._frame()[pl.Series(idx, dtype=pl.get_index_type())] if len(idx) else self._frame().clear()
+            rows = (
+                self._frame()[pl.Series(idx, dtype=pl.get_index_type())]
+                if len(idx)
+                else self._frame().clear()
+            )
         return formatting.format_batch(rows, self._format, feats)
 
     def __iter__(self) -> Iterator[Any]:
@@ -331,8 +376,12 @@ class Dataset:
         return IterableDataset.from_shards(shards, self.features)
 
     # --------------------------------------------------------------------------------------------- formats
-    def with_format(self, type: str | None = None, columns: Sequence[str] | None = None, **kw: Any) -> Dataset:
-        out = Dataset(self._plan, self._features, format=formatting.check_format(type), split=self.split, info=self.info)
+    def with_format(
+        self, type: str | None = None, columns: Sequence[str] | None = None, **kw: Any
+    ) -> Dataset:
+        out = Dataset(
+            self._plan, self._features, format=formatting.check_format(type), split=self.split, info=self.info
+        )
         out._memo = self._memo
         return out.select_columns(list(columns)) if columns else out
 
@@ -345,7 +394,9 @@ class Dataset:
 
     # ---------------------------------------------------------------------------------------------- rows
     def _check_indices(self, indices: Any) -> np.ndarray:
-        idx = np.asarray(list(indices) if not isinstance(indices, np.ndarray | range) else indices, dtype=np.int64)
+        idx = np.asarray(
+            list(indices) if not isinstance(indices, np.ndarray | range) else indices, dtype=np.int64
+        )
         n = len(self)
         if idx.size and (idx.max() >= n or idx.min() < -n):
             bad = int(idx[(idx >= n) | (idx < -n)][0])
@@ -367,12 +418,20 @@ class Dataset:
     def skip(self, n: int) -> Dataset:
         return self._with(st.Slice(n, None))
 
-    def shuffle(self, seed: int | None = None, generator: np.random.Generator | None = None, **kw: Any) -> Dataset:
+    def shuffle(
+        self, seed: int | None = None, generator: np.random.Generator | None = None, **kw: Any
+    ) -> Dataset:
         """The same permutation as ``datasets``: ``np.random.default_rng(seed).permutation(len(self))``."""
         rng = generator if generator is not None else np.random.default_rng(seed)
         return self._with(st.Gather(rng.permutation(len(self)), "shuffle"))
 
-    def sort(self, column_names: str | Sequence[str], reverse: bool | Sequence[bool] = False, null_placement: str = "at_end", **kw: Any) -> Dataset:
+    def sort(
+        self,
+        column_names: str | Sequence[str],
+        reverse: bool | Sequence[bool] = False,
+        null_placement: str = "at_end",
+        **kw: Any,
+    ) -> Dataset:
         cols = _as_list(column_names)
         missing = [c for c in cols if c not in self.column_names]
         if missing:
@@ -396,18 +455,40 @@ class Dataset:
             return self
         if isinstance(function, pl.Expr):
             return self._with(st.Filter(function))
-        return self._with(self._python_step(function, with_indices, input_columns, batched, batch_size, fn_kwargs, (), True))
+        return self._with(
+            self._python_step(function, with_indices, input_columns, batched, batch_size, fn_kwargs, (), True)
+        )
 
-    def _python_step(self, fn: Callable[..., Any], with_indices: bool, input_columns: Any, batched: bool, batch_size: int | None, fn_kwargs: dict[str, Any] | None, remove: tuple[str, ...], is_filter: bool, drop_last_batch: bool = False) -> st.PythonMap:
+    def _python_step(
+        self,
+        fn: Callable[..., Any],
+        with_indices: bool,
+        input_columns: Any,
+        batched: bool,
+        batch_size: int | None,
+        fn_kwargs: dict[str, Any] | None,
+        remove: tuple[str, ...],
+        is_filter: bool,
+        drop_last_batch: bool = False,
+    ) -> st.PythonMap:
         cols = _as_list(input_columns) if input_columns is not None else None
         missing = [c for c in (cols or []) if c not in self.column_names]
         if missing:
             msg = f"Input column {missing} not in the dataset. Current columns in the dataset: {self.column_names}"
             raise ColumnNotFoundError.with_hint(msg, missing[0], self.column_names)
         decoders = tuple(self.features.decoders().items())
-        return st.PythonMap(fn, batched, batch_size if batch_size and batch_size > 0 else None, with_indices,
-                            tuple(cols) if cols is not None else None, remove, tuple((fn_kwargs or {}).items()),
-                            decoders, is_filter, drop_last_batch)
+        return st.PythonMap(
+            fn,
+            batched,
+            batch_size if batch_size and batch_size > 0 else None,
+            with_indices,
+            tuple(cols) if cols is not None else None,
+            remove,
+            tuple((fn_kwargs or {}).items()),
+            decoders,
+            is_filter,
+            drop_last_batch,
+        )
 
     def map(
         self,
@@ -428,21 +509,42 @@ class Dataset:
         self._require(remove)
         if function is None:
             out = self.remove_columns(remove) if remove else self
-        elif isinstance(function, Mapping | pl.Expr) or (isinstance(function, Sequence) and not callable(function)):
-            exprs = [e.alias(k) for k, e in function.items()] if isinstance(function, Mapping) else (
-                [function] if isinstance(function, pl.Expr) else list(function))
+        elif isinstance(function, Mapping | pl.Expr) or (
+            isinstance(function, Sequence) and not callable(function)
+        ):
+            exprs = (
+                [e.alias(k) for k, e in function.items()]
+                if isinstance(function, Mapping)
+                else ([function] if isinstance(function, pl.Expr) else list(function))
+            )
             out = self._with(st.WithColumns(tuple(exprs), "map"))
-            kept = [c for c in remove if c not in [e.meta.output_name(raise_if_undetermined=False) for e in exprs]]
+            kept = [
+                c for c in remove if c not in [e.meta.output_name(raise_if_undetermined=False) for e in exprs]
+            ]
             out = out.remove_columns(kept) if kept else out
         else:
-            out = self._with(self._python_step(function, with_indices, input_columns, batched, batch_size, fn_kwargs, tuple(remove), False, drop_last_batch))
+            out = self._with(
+                self._python_step(
+                    function,
+                    with_indices,
+                    input_columns,
+                    batched,
+                    batch_size,
+                    fn_kwargs,
+                    tuple(remove),
+                    False,
+                    drop_last_batch,
+                )
+            )
         return out.cast(features) if features is not None else out
 
     def with_columns(self, *exprs: pl.Expr, **named: pl.Expr) -> Dataset:
         """Add or replace columns with Polars expressions."""
         return self._with(st.WithColumns((*exprs, *(e.alias(k) for k, e in named.items())), "with_columns"))
 
-    def map_schema(self, mapper: Callable[[pl.LazyFrame], pl.LazyFrame], *, preserves_len: bool = False) -> Dataset:
+    def map_schema(
+        self, mapper: Callable[[pl.LazyFrame], pl.LazyFrame], *, preserves_len: bool = False
+    ) -> Dataset:
         """Apply a schema mapper (``LazyFrame -> LazyFrame``); uses ``mapper.features`` when it has them."""
         label = getattr(mapper, "__name__", None) or type(mapper).__name__
         feats = getattr(mapper, "features", None)
@@ -451,7 +553,13 @@ class Dataset:
     def unique(self, column: str) -> list[Any]:
         """The distinct values of a column, in order of first appearance."""
         self._require([column])
-        return self.lazy().select(pl.col(column).unique(maintain_order=True)).collect().get_column(column).to_list()
+        return (
+            self.lazy()
+            .select(pl.col(column).unique(maintain_order=True))
+            .collect()
+            .get_column(column)
+            .to_list()
+        )
 
     def shard(self, num_shards: int, index: int, contiguous: bool = True, **kw: Any) -> Dataset:
         if not 0 <= index < num_shards:
@@ -469,14 +577,27 @@ class Dataset:
         grp = pl.int_range(pl.len()) // batch_size
 
         def batcher(lf: pl.LazyFrame) -> pl.LazyFrame:
-            out = lf.with_columns(grp.alias(st.INDEX_COLUMN)).group_by(st.INDEX_COLUMN, maintain_order=True).agg(cols)
+            out = (
+                lf.with_columns(grp.alias(st.INDEX_COLUMN))
+                .group_by(st.INDEX_COLUMN, maintain_order=True)
+                .agg(cols)
+            )
             if drop_last_batch:
                 out = out.filter(pl.col(cols[0]).list.len() == batch_size)
             return out.drop(st.INDEX_COLUMN)
 
         return self._with(st.LazyFn(batcher, f"batch({batch_size})"))
 
-    def train_test_split(self, test_size: float | int | None = None, train_size: float | int | None = None, shuffle: bool = True, stratify_by_column: str | None = None, seed: int | None = None, generator: np.random.Generator | None = None, **kw: Any) -> Any:
+    def train_test_split(
+        self,
+        test_size: float | int | None = None,
+        train_size: float | int | None = None,
+        shuffle: bool = True,
+        stratify_by_column: str | None = None,
+        seed: int | None = None,
+        generator: np.random.Generator | None = None,
+        **kw: Any,
+    ) -> Any:
         from polards.dataset.split import train_test_split
 
         return train_test_split(self, test_size, train_size, shuffle, stratify_by_column, seed, generator)
@@ -484,7 +605,11 @@ class Dataset:
     def add_item(self, item: Mapping[str, Any]) -> Dataset:
         from polards.dataset.combine import concatenate_datasets
 
-        other = Dataset.from_polars(construct.frame_from_columns({k: [item.get(k)] for k in self.column_names}, self.features).cast(dict(self.features.to_polars_schema())))
+        other = Dataset.from_polars(
+            construct.frame_from_columns({k: [item.get(k)] for k in self.column_names}, self.features).cast(
+                dict(self.features.to_polars_schema())
+            )
+        )
         return concatenate_datasets([self, other._with_features(self.features)])
 
     # ------------------------------------------------------------------------------------------- columns
@@ -514,24 +639,38 @@ class Dataset:
                 msg = f"Original column name {old} not in the dataset. Current columns in the dataset: {self.column_names}"
                 raise ColumnNotFoundError.with_hint(msg, old, self.column_names)
             if new in self.column_names and new not in column_mapping:
-                msg = (f"New column name {new} already in the dataset. Please choose a column name which is not already "
-                       f"in the dataset. Current columns in the dataset: {self.column_names}")
+                msg = (
+                    f"New column name {new} already in the dataset. Please choose a column name which is not already "
+                    f"in the dataset. Current columns in the dataset: {self.column_names}"
+                )
                 raise ColumnExistsError(msg)
         feats = Features({column_mapping.get(k, k): v for k, v in self.features.items()})
         return self._with(st.Rename(tuple(column_mapping.items())), features=feats)
 
-    def add_column(self, name: str, column: Sequence[Any] | pl.Series | np.ndarray, feature: Any = None, **kw: Any) -> Dataset:
+    def add_column(
+        self, name: str, column: Sequence[Any] | pl.Series | np.ndarray, feature: Any = None, **kw: Any
+    ) -> Dataset:
         if name in self.column_names:
-            raise ColumnExistsError(f"The table can't have duplicated columns but columns [{name!r}] are duplicated.")
-        values = pl.Series(name, column, strict=False) if not isinstance(column, pl.Series) else column.alias(name)
+            raise ColumnExistsError(
+                f"The table can't have duplicated columns but columns [{name!r}] are duplicated."
+            )
+        values = (
+            pl.Series(name, column, strict=False) if not isinstance(column, pl.Series) else column.alias(name)
+        )
         if len(values) != len(self):
-            raise InvalidArgumentError(f"Column {name!r} has {len(values)} values but the dataset has {len(self)} rows.")
+            raise InvalidArgumentError(
+                f"Column {name!r} has {len(values)} values but the dataset has {len(self)} rows."
+            )
         if feature is not None:
             values = values.cast(to_polars_dtype(feature))
         right = (st.Source(values.to_frame().lazy(), f"column {name}"),)
         feats = Features({**self.features, name: feature}) if feature is not None else None
         out = self._with(plan=(st.Concat((self._plan, right), axis=1),), features=feats)
-        return out if feats is not None else out._with_features(self.features.reconcile(out.lazy().collect_schema()))
+        return (
+            out
+            if feats is not None
+            else out._with_features(self.features.reconcile(out.lazy().collect_schema()))
+        )
 
     def cast(self, features: Features, **kw: Any) -> Dataset:
         if sorted(features) != sorted(self.column_names):
@@ -547,19 +686,34 @@ class Dataset:
             raise ColumnNotFoundError(msg)
         feats = Features({**self.features, column: feature})
         old = self.features[column]
-        if isinstance(feature, ClassLabel) and not isinstance(old, ClassLabel) and to_polars_dtype(old) == pl.String:
-            expr = pl.col(column).replace_strict(list(feature.names or ()), list(range(feature.num_classes or 0)), return_dtype=pl.Int64)
+        if (
+            isinstance(feature, ClassLabel)
+            and not isinstance(old, ClassLabel)
+            and to_polars_dtype(old) == pl.String
+        ):
+            expr = pl.col(column).replace_strict(
+                list(feature.names or ()), list(range(feature.num_classes or 0)), return_dtype=pl.Int64
+            )
             return self._with(st.WithColumns((expr,), "cast_column"), features=feats)
         return self._with(st.Cast(((column, to_polars_dtype(feature)),)), features=feats)
 
     def class_encode_column(self, column: str, include_nulls: bool = False) -> Dataset:
         """Turn a column of values into a ``ClassLabel`` (names sorted, as in ``datasets``)."""
         self._require([column])
-        values = self.lazy().select(pl.col(column).drop_nulls().unique()).collect().get_column(column).to_list()
+        values = (
+            self.lazy().select(pl.col(column).drop_nulls().unique()).collect().get_column(column).to_list()
+        )
         names = sorted(str(v) for v in values)
         feature = ClassLabel(names=names)
-        expr = pl.col(column).cast(pl.String).replace_strict(names, list(range(len(names))), default=None, return_dtype=pl.Int64)
-        return self._with(st.WithColumns((expr,), "class_encode_column"), features=Features({**self.features, column: feature}))
+        expr = (
+            pl.col(column)
+            .cast(pl.String)
+            .replace_strict(names, list(range(len(names))), default=None, return_dtype=pl.Int64)
+        )
+        return self._with(
+            st.WithColumns((expr,), "class_encode_column"),
+            features=Features({**self.features, column: feature}),
+        )
 
     def flatten(self, max_depth: int = 16) -> Dataset:
         """Struct columns become ``parent.child`` columns (recursively), as in ``datasets``."""
@@ -578,7 +732,9 @@ class Dataset:
                 else:
                     exprs.append(pl.col(k))
                     new_feats[k] = v
-            ds = ds._with(st.LazyFn(lambda lf, e=exprs: lf.select(e), "flatten", True), features=Features(new_feats))
+            ds = ds._with(
+                st.LazyFn(lambda lf, e=exprs: lf.select(e), "flatten", True), features=Features(new_feats)
+            )
         return ds
 
     # ---------------------------------------------------------------------------------------------- cache
@@ -592,6 +748,12 @@ class Dataset:
         from polards.dataset.cache import cleanup_cache_files
 
         return cleanup_cache_files(self)
+
+    def to_ray(self, **kw: Any) -> Any:
+        """A ``ray.data.Dataset`` over the same files (see :func:`polards.distributed.to_ray`; needs Ray)."""
+        from polards.distributed.ray import to_ray
+
+        return to_ray(self, **kw)
 
     def __eq__(self, other: object) -> bool:
         return self is other

@@ -13,9 +13,26 @@ from __future__ import annotations
 from typing import Any
 
 _FAN_OUT = (
-    "map", "filter", "shuffle", "select_columns", "remove_columns", "rename_column", "rename_columns", "cast",
-    "cast_column", "flatten", "sort", "class_encode_column", "with_format", "map_schema", "with_columns",
-    "take", "skip", "batch", "shard", "select",
+    "map",
+    "filter",
+    "shuffle",
+    "select_columns",
+    "remove_columns",
+    "rename_column",
+    "rename_columns",
+    "cast",
+    "cast_column",
+    "flatten",
+    "sort",
+    "class_encode_column",
+    "with_format",
+    "map_schema",
+    "with_columns",
+    "take",
+    "skip",
+    "batch",
+    "shard",
+    "select",
 )
 
 

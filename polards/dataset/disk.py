@@ -52,8 +52,12 @@ def load_from_disk(dataset_path: str, keep_in_memory: bool | None = None, **kw: 
         return DatasetDict({s: load_from_disk(os.path.join(dataset_path, s)) for s in splits})
     info_path = os.path.join(dataset_path, INFO)
     if not os.path.exists(info_path):
-        raise DatasetNotFoundError(f"Directory {dataset_path} is neither a `Dataset` directory nor a `DatasetDict` directory.")
+        raise DatasetNotFoundError(
+            f"Directory {dataset_path} is neither a `Dataset` directory nor a `DatasetDict` directory."
+        )
     with open(info_path, encoding="utf-8") as f:
         info = json.load(f)
-    ds = Dataset.from_parquet(os.path.join(dataset_path, "*.parquet"), features=Features.from_dict(info["features"]))
+    ds = Dataset.from_parquet(
+        os.path.join(dataset_path, "*.parquet"), features=Features.from_dict(info["features"])
+    )
     return ds

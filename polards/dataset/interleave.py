@@ -11,9 +11,13 @@ from polards.exceptions import InvalidArgumentError
 STRATEGIES = ("first_exhausted", "all_exhausted", "all_exhausted_without_replacement")
 
 
-def interleave_indices(lengths: Sequence[int], probabilities: Sequence[float] | None, seed: int | None, stopping_strategy: str) -> np.ndarray:
+def interleave_indices(
+    lengths: Sequence[int], probabilities: Sequence[float] | None, seed: int | None, stopping_strategy: str
+) -> np.ndarray:
     if stopping_strategy not in STRATEGIES:
-        raise InvalidArgumentError(f"{stopping_strategy!r} is not a valid stopping_strategy. Hint: one of {STRATEGIES}.")
+        raise InvalidArgumentError(
+            f"{stopping_strategy!r} is not a valid stopping_strategy. Hint: one of {STRATEGIES}."
+        )
     lengths = list(lengths)
     offsets = np.cumsum([0, *lengths[:-1]])
     oversampling = stopping_strategy == "all_exhausted"
@@ -26,9 +30,13 @@ def interleave_indices(lengths: Sequence[int], probabilities: Sequence[float] | 
     drawable = np.asarray(probabilities, dtype=np.float64) > 0
     empty = [i for i in range(n) if lengths[i] == 0 and drawable[i]]
     if empty:
-        raise InvalidArgumentError(f"interleave_datasets with probabilities requires every dataset that can be sampled to be non-empty; datasets at indices {empty} are empty.")
+        raise InvalidArgumentError(
+            f"interleave_datasets with probabilities requires every dataset that can be sampled to be non-empty; datasets at indices {empty} are empty."
+        )
     if oversampling and not drawable.all():
-        raise InvalidArgumentError('interleave_datasets with stopping_strategy="all_exhausted" cannot exhaust a dataset that is never sampled.')
+        raise InvalidArgumentError(
+            'interleave_datasets with stopping_strategy="all_exhausted" cannot exhaust a dataset that is never sampled.'
+        )
     rng = np.random.default_rng(seed)
     blocks, counts = [], np.zeros(n, dtype=np.int64)
     reached = np.zeros(n, dtype=bool)
@@ -68,7 +76,9 @@ def _round_robin(lengths: list[int], offsets: np.ndarray, strategy: str) -> np.n
     return np.concatenate(chunks) if chunks else np.array([], dtype=np.int64)
 
 
-def _random_without_replacement(lengths: list[int], offsets: np.ndarray, probabilities: Sequence[float], seed: int | None) -> np.ndarray:
+def _random_without_replacement(
+    lengths: list[int], offsets: np.ndarray, probabilities: Sequence[float], seed: int | None
+) -> np.ndarray:
     def sources() -> Iterator[int]:
         rng = np.random.default_rng(seed)
         while True:

@@ -66,7 +66,9 @@ def _rebatch(batches: Iterable[pl.DataFrame], size: int, drop_last: bool = False
         yield pl.concat(pending, how="vertical_relaxed") if len(pending) > 1 else pending[0]
 
 
-def _effective_generator(seed: int | None, generator: np.random.Generator | None, epoch: int) -> np.random.Generator:
+def _effective_generator(
+    seed: int | None, generator: np.random.Generator | None, epoch: int
+) -> np.random.Generator:
     """``datasets``' rule: epoch 0 uses the generator, later epochs derive a new seed from it."""
     base = generator if generator is not None else np.random.default_rng(seed)
     if epoch == 0:
@@ -80,7 +82,15 @@ class IterableDataset:
 
     __slots__ = ("_shards", "_ops", "_features", "_shuffle", "_epoch", "_format")
 
-    def __init__(self, shards: Sequence[Shard], ops: tuple[Any, ...] = (), features: Features | None = None, shuffle: tuple[Any, ...] | None = None, epoch: int = 0, format: str = "python") -> None:
+    def __init__(
+        self,
+        shards: Sequence[Shard],
+        ops: tuple[Any, ...] = (),
+        features: Features | None = None,
+        shuffle: tuple[Any, ...] | None = None,
+        epoch: int = 0,
+        format: str = "python",
+    ) -> None:
         self._shards = tuple(shards)
         self._ops = ops
         self._features = features
@@ -96,7 +106,12 @@ class IterableDataset:
         return cls(shards, (), features)
 
     @classmethod
-    def from_generator(cls, generator: Callable[..., Iterator[dict[str, Any]]], features: Features | None = None, gen_kwargs: dict[str, Any] | None = None) -> IterableDataset:
+    def from_generator(
+        cls,
+        generator: Callable[..., Iterator[dict[str, Any]]],
+        features: Features | None = None,
+        gen_kwargs: dict[str, Any] | None = None,
+    ) -> IterableDataset:
         def shard() -> Iterator[pl.DataFrame]:
             from polards.dataset.construct import frame_from_columns
 
@@ -111,10 +126,19 @@ class IterableDataset:
 
         return cls([shard], (), features)
 
-    def _with(self, op: Any = None, *, features: Features | None | bool = True, **changes: Any) -> IterableDataset:
+    def _with(
+        self, op: Any = None, *, features: Features | None | bool = True, **changes: Any
+    ) -> IterableDataset:
         feats = self._features if features is True else features
         ops = (*self._ops, op) if op is not None else self._ops
-        kw = {"shards": self._shards, "ops": ops, "features": feats, "shuffle": self._shuffle, "epoch": self._epoch, "format": self._format}
+        kw = {
+            "shards": self._shards,
+            "ops": ops,
+            "features": feats,
+            "shuffle": self._shuffle,
+            "epoch": self._epoch,
+            "format": self._format,
+        }
         kw.update(changes)
         return IterableDataset(**kw)
 
@@ -247,33 +271,94 @@ class IterableDataset:
 
         return self._with(_Stream(op, f"skip({n})"))
 
-    def filter(self, function: Callable[..., Any] | pl.Expr | None = None, with_indices: bool = False, input_columns: str | Sequence[str] | None = None, batched: bool = False, batch_size: int | None = 1000, fn_kwargs: dict[str, Any] | None = None) -> IterableDataset:
+    def filter(
+        self,
+        function: Callable[..., Any] | pl.Expr | None = None,
+        with_indices: bool = False,
+        input_columns: str | Sequence[str] | None = None,
+        batched: bool = False,
+        batch_size: int | None = 1000,
+        fn_kwargs: dict[str, Any] | None = None,
+    ) -> IterableDataset:
         if function is None:
             return self
         if isinstance(function, pl.Expr):
             return self._lazy_op(lambda lf, e=function: lf.filter(e), "filter")
-        step = self._python_step(function, with_indices, input_columns, batched, batch_size, fn_kwargs, (), True)
+        step = self._python_step(
+            function, with_indices, input_columns, batched, batch_size, fn_kwargs, (), True
+        )
         return self._with(_Stream(self._python_op(step), "python filter"))
 
-    def map(self, function: Callable[..., Any] | Mapping[str, pl.Expr] | Sequence[pl.Expr] | pl.Expr | None = None, with_indices: bool = False, input_columns: str | Sequence[str] | None = None, batched: bool = False, batch_size: int | None = 1000, drop_last_batch: bool = False, remove_columns: str | Sequence[str] | None = None, fn_kwargs: dict[str, Any] | None = None, features: Features | None = None) -> IterableDataset:
+    def map(
+        self,
+        function: Callable[..., Any] | Mapping[str, pl.Expr] | Sequence[pl.Expr] | pl.Expr | None = None,
+        with_indices: bool = False,
+        input_columns: str | Sequence[str] | None = None,
+        batched: bool = False,
+        batch_size: int | None = 1000,
+        drop_last_batch: bool = False,
+        remove_columns: str | Sequence[str] | None = None,
+        fn_kwargs: dict[str, Any] | None = None,
+        features: Features | None = None,
+    ) -> IterableDataset:
         remove = [remove_columns] if isinstance(remove_columns, str) else list(remove_columns or [])
         self._require(remove)
         if function is None:
             return self.remove_columns(remove) if remove else self
-        if isinstance(function, Mapping | pl.Expr) or (isinstance(function, Sequence) and not callable(function)):
-            exprs = [e.alias(k) for k, e in function.items()] if isinstance(function, Mapping) else ([function] if isinstance(function, pl.Expr) else list(function))
+        if isinstance(function, Mapping | pl.Expr) or (
+            isinstance(function, Sequence) and not callable(function)
+        ):
+            exprs = (
+                [e.alias(k) for k, e in function.items()]
+                if isinstance(function, Mapping)
+                else ([function] if isinstance(function, pl.Expr) else list(function))
+            )
             out = self._lazy_op(lambda lf, e=exprs: lf.with_columns(e), "map")
             return out.remove_columns(remove) if remove else out
-        step = self._python_step(function, with_indices, input_columns, batched, batch_size, fn_kwargs, tuple(remove), False, drop_last_batch)
+        step = self._python_step(
+            function,
+            with_indices,
+            input_columns,
+            batched,
+            batch_size,
+            fn_kwargs,
+            tuple(remove),
+            False,
+            drop_last_batch,
+        )
         return self._with(_Stream(self._python_op(step), "python map"), features=features)
 
-    def _python_step(self, fn: Callable[..., Any], with_indices: bool, input_columns: Any, batched: bool, batch_size: int | None, fn_kwargs: dict[str, Any] | None, remove: tuple[str, ...], is_filter: bool, drop_last_batch: bool = False) -> st.PythonMap:
-        cols = [input_columns] if isinstance(input_columns, str) else (list(input_columns) if input_columns is not None else None)
+    def _python_step(
+        self,
+        fn: Callable[..., Any],
+        with_indices: bool,
+        input_columns: Any,
+        batched: bool,
+        batch_size: int | None,
+        fn_kwargs: dict[str, Any] | None,
+        remove: tuple[str, ...],
+        is_filter: bool,
+        drop_last_batch: bool = False,
+    ) -> st.PythonMap:
+        cols = (
+            [input_columns]
+            if isinstance(input_columns, str)
+            else (list(input_columns) if input_columns is not None else None)
+        )
         self._require(cols or [])
         decoders = tuple((self._features or Features()).decoders().items())
-        return st.PythonMap(fn, batched, batch_size if batch_size and batch_size > 0 else None, with_indices,
-                            tuple(cols) if cols is not None else None, remove, tuple((fn_kwargs or {}).items()),
-                            decoders, is_filter, drop_last_batch)
+        return st.PythonMap(
+            fn,
+            batched,
+            batch_size if batch_size and batch_size > 0 else None,
+            with_indices,
+            tuple(cols) if cols is not None else None,
+            remove,
+            tuple((fn_kwargs or {}).items()),
+            decoders,
+            is_filter,
+            drop_last_batch,
+        )
 
     @staticmethod
     def _python_op(step: st.PythonMap) -> Callable[[Iterator[pl.DataFrame], Any], Iterator[pl.DataFrame]]:
@@ -289,7 +374,9 @@ class IterableDataset:
 
         return op
 
-    def shuffle(self, seed: int | None = None, generator: np.random.Generator | None = None, buffer_size: int = 1000) -> IterableDataset:
+    def shuffle(
+        self, seed: int | None = None, generator: np.random.Generator | None = None, buffer_size: int = 1000
+    ) -> IterableDataset:
         """Shuffle the shard order and rows through a buffer of ``buffer_size`` (``datasets``' algorithm)."""
         if seed is None and generator is None:
             seed = int(np.random.default_rng().integers(0, 1 << 63))
@@ -305,7 +392,15 @@ class IterableDataset:
             for df in _rebatch(stream, batch_size, drop_last_batch):
                 yield df.select(pl.all().implode())
 
-        feats = Features.from_polars_schema(pl.LazyFrame(schema=self._features.to_polars_schema()).select(pl.all().implode()).collect_schema()) if self._features else None
+        feats = (
+            Features.from_polars_schema(
+                pl.LazyFrame(schema=self._features.to_polars_schema())
+                .select(pl.all().implode())
+                .collect_schema()
+            )
+            if self._features
+            else None
+        )
         return self._with(_Stream(op, f"batch({batch_size})"), features=feats)
 
     def select_columns(self, column_names: str | Sequence[str]) -> IterableDataset:
@@ -333,7 +428,9 @@ class IterableDataset:
         from polards.features import to_polars_dtype
 
         self._require([column])
-        out = self._lazy_op(lambda lf: lf.with_columns(pl.col(column).cast(to_polars_dtype(feature))), "cast_column")
+        out = self._lazy_op(
+            lambda lf: lf.with_columns(pl.col(column).cast(to_polars_dtype(feature))), "cast_column"
+        )
         if out._features is not None:
             out._features = Features({**out._features, column: feature})
         return out
@@ -355,7 +452,9 @@ class IterableDataset:
             raise InvalidArgumentError("index should be in [0, num_shards-1]")
         n = len(self._shards)
         if num_shards > n:
-            raise InvalidArgumentError(f"Cannot shard an IterableDataset of {n} shards into {num_shards} parts. Hint: use polards.split_dataset_by_node for row-level splitting.")
+            raise InvalidArgumentError(
+                f"Cannot shard an IterableDataset of {n} shards into {num_shards} parts. Hint: use polards.split_dataset_by_node for row-level splitting."
+            )
         if contiguous:
             div, mod = divmod(n, num_shards)
             start = div * index + min(index, mod)
@@ -364,8 +463,16 @@ class IterableDataset:
             picked = self._shards[index::num_shards]
         return self._with(shards=picked)
 
+    def to_ray(self) -> Any:
+        """A ``ray.data.Dataset`` with one read task per shard (see :func:`polards.distributed.to_ray`)."""
+        from polards.distributed.ray import to_ray
 
-def _buffer_shuffle(stream: Iterator[pl.DataFrame], rng: np.random.Generator, buffer_size: int) -> Iterator[pl.DataFrame]:
+        return to_ray(self)
+
+
+def _buffer_shuffle(
+    stream: Iterator[pl.DataFrame], rng: np.random.Generator, buffer_size: int
+) -> Iterator[pl.DataFrame]:
     """``datasets``' buffer shuffle: when the buffer holds ``buffer_size`` rows, permute it, yield all but
     ``buffer_size // 2`` rows and keep the rest; at the end yield a permutation of what is left."""
     keep = buffer_size // 2
@@ -387,7 +494,9 @@ def _buffer_shuffle(stream: Iterator[pl.DataFrame], rng: np.random.Generator, bu
 
 def concatenate_iterable(dsets: list[IterableDataset], axis: int = 0) -> IterableDataset:
     if axis != 0:
-        raise InvalidArgumentError("concatenate_datasets(axis=1) is not supported for IterableDataset in polards.")
+        raise InvalidArgumentError(
+            "concatenate_datasets(axis=1) is not supported for IterableDataset in polards."
+        )
 
     def make(ds: IterableDataset) -> Callable[[], Iterator[pl.DataFrame]]:
         return lambda: ds._stream()
@@ -395,7 +504,12 @@ def concatenate_iterable(dsets: list[IterableDataset], axis: int = 0) -> Iterabl
     return IterableDataset([make(d) for d in dsets], (), dsets[0].features)
 
 
-def interleave_iterable(dsets: list[IterableDataset], probabilities: Sequence[float] | None, seed: int | None, stopping_strategy: str) -> IterableDataset:
+def interleave_iterable(
+    dsets: list[IterableDataset],
+    probabilities: Sequence[float] | None,
+    seed: int | None,
+    stopping_strategy: str,
+) -> IterableDataset:
     """Row-level interleaving of streams (round robin, or sources drawn with ``probabilities``)."""
 
     def rows(ds: IterableDataset) -> Iterator[pl.DataFrame]:
@@ -411,7 +525,11 @@ def interleave_iterable(dsets: list[IterableDataset], probabilities: Sequence[fl
         restarts = [0] * len(dsets)
         i = -1
         while True:
-            i = (i + 1) % len(dsets) if probabilities is None else int(rng.choice(len(dsets), p=probabilities))
+            i = (
+                (i + 1) % len(dsets)
+                if probabilities is None
+                else int(rng.choice(len(dsets), p=probabilities))
+            )
             try:
                 out.append(next(iters[i]))
             except StopIteration:

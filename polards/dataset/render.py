@@ -32,12 +32,14 @@ def _preview(ds: Any) -> pl.DataFrame:
 
 def dataset_html(ds: Any) -> str:
     feats = "".join(
-        f"<tr><td><code>{html.escape(k)}</code></td><td>{html.escape(repr(v))}</td></tr>" for k, v in ds.features.items()
+        f"<tr><td><code>{html.escape(k)}</code></td><td>{html.escape(repr(v))}</td></tr>"
+        for k, v in ds.features.items()
     )
     df = _preview(ds)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_short(v))}</td>" for v in row) + "</tr>" for row in df.iter_rows()
+        "<tr>" + "".join(f"<td>{html.escape(_short(v))}</td>" for v in row) + "</tr>"
+        for row in df.iter_rows()
     )
     return (
         f"<div><b>Dataset</b>: {_len_text(ds)} rows &times; {len(ds.features)} columns"

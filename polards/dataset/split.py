@@ -14,7 +14,9 @@ def _sizes(n: int, test_size: float | int | None, train_size: float | int | None
     if test_size is None and train_size is None:
         test_size = 0.25
     for name, v in (("test_size", test_size), ("train_size", train_size)):
-        if v is not None and ((isinstance(v, int) and not 0 < v < n) or (isinstance(v, float) and not 0 < v < 1)):
+        if v is not None and (
+            (isinstance(v, int) and not 0 < v < n) or (isinstance(v, float) and not 0 < v < 1)
+        ):
             msg = f"{name}={v} should be either positive and smaller than the number of samples {n} or a float in the (0, 1) range"
             raise InvalidArgumentError(msg)
     n_test = math.ceil(test_size * n) if isinstance(test_size, float) else test_size
@@ -24,18 +26,26 @@ def _sizes(n: int, test_size: float | int | None, train_size: float | int | None
     elif test_size is None:
         n_test = n - n_train
     if n_train + n_test > n:  # type: ignore[operator]
-        raise InvalidArgumentError(f"The sum of train_size and test_size = {n_train + n_test} should be smaller than the number of samples {n}.")  # type: ignore[operator]
+        raise InvalidArgumentError(
+            f"The sum of train_size and test_size = {n_train + n_test} should be smaller than the number of samples {n}."
+        )  # type: ignore[operator]
     if n_train == 0:
-        raise InvalidArgumentError(f"With n_samples={n}, test_size={test_size} and train_size={train_size}, the resulting train set will be empty.")
+        raise InvalidArgumentError(
+            f"With n_samples={n}, test_size={test_size} and train_size={train_size}, the resulting train set will be empty."
+        )
     return int(n_train), int(n_test)  # type: ignore[arg-type]
 
 
-def _stratified(labels: np.ndarray, n_train: int, n_test: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _stratified(
+    labels: np.ndarray, n_train: int, n_test: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """``datasets``' stratified shuffle split (one iteration of sklearn's StratifiedShuffleSplit)."""
     classes, y = np.unique(labels, return_inverse=True)
     counts = np.bincount(y)
     if counts.min() < 2:
-        raise InvalidArgumentError("The least populated class in the stratify column has only 1 member, which is too few.")
+        raise InvalidArgumentError(
+            "The least populated class in the stratify column has only 1 member, which is too few."
+        )
     class_indices = np.split(np.argsort(y, kind="mergesort"), np.cumsum(counts)[:-1])
     n_i = _approximate_mode(counts, n_train, rng)
     t_i = _approximate_mode(counts - n_i, n_test, rng)
@@ -65,7 +75,15 @@ def _approximate_mode(class_counts: np.ndarray, n_draws: int, rng: np.random.Gen
     return floored.astype(np.int64)
 
 
-def train_test_split(ds: Any, test_size: Any, train_size: Any, shuffle: bool, stratify_by_column: str | None, seed: int | None, generator: np.random.Generator | None) -> Any:
+def train_test_split(
+    ds: Any,
+    test_size: Any,
+    train_size: Any,
+    shuffle: bool,
+    stratify_by_column: str | None,
+    seed: int | None,
+    generator: np.random.Generator | None,
+) -> Any:
     from polards.dataset.dataset_dict import DatasetDict
 
     n = len(ds)
@@ -73,7 +91,9 @@ def train_test_split(ds: Any, test_size: Any, train_size: Any, shuffle: bool, st
     if not shuffle:
         if stratify_by_column is not None:
             raise InvalidArgumentError("Stratified train/test split is not implemented for `shuffle=False`")
-        return DatasetDict({"train": ds.select(range(n_train)), "test": ds.select(range(n_train, n_train + n_test))})
+        return DatasetDict(
+            {"train": ds.select(range(n_train)), "test": ds.select(range(n_train, n_train + n_test))}
+        )
     rng = generator if generator is not None else np.random.default_rng(seed)
     if stratify_by_column is not None:
         ds._require([stratify_by_column])

@@ -226,19 +226,70 @@ def _seed_of(indices: np.ndarray) -> int:
     return zlib.crc32(np.asarray(indices[:64], dtype=np.int64).tobytes())
 
 
-def _global_step(rds: Any, step: Any, n_before: int | None) -> Any:
-    """The Ray operation for a global plan step, or an error naming the step."""
+def _global_op(step: Any, plan_before: Plan) -> tuple[str, Any] | None:
+    """The Ray operation (name, argument) for a global plan step (``None``: nothing to do), or an error."""
     if isinstance(step, st.Sort):
-        return rds.sort(list(step.by), descending=list(step.descending))
-    if isinstance(step, st.Gather) and step.label == "shuffle" and n_before is not None and len(step.indices) == n_before:
-        return rds.random_shuffle(seed=_seed_of(step.indices))
+        return ("sort", (list(step.by), list(step.descending)))
+    if isinstance(step, st.Gather) and step.label == "shuffle" and len(step.indices) == count_rows(plan_before):
+        return ("random_shuffle", _seed_of(step.indices))
     if isinstance(step, st.Slice) and step.offset == 0:
-        return rds if step.length is None else rds.limit(step.length)
+        return None if step.length is None else ("limit", step.length)
     hint = {
-        st.Gather: "Ray Data has no positional row selection; apply select/shuffle+select after from_ray, or cache() first",
-        st.Slice: "Ray Data has no skip; use take (limit) only, or slice after from_ray",
+        st.Gather: "Ray Data has no positional row selection; select after from_ray, or cache() the selection first",
+        st.Slice: "Ray Data has no skip; only take (limit) is distributed, slice after from_ray",
     }.get(type(step), "it has no Ray Data equivalent")
     raise NotDistributableError(f"Cannot distribute the step {_step_name(step)!r}: {hint}.")
+
+
+def _apply_op(rds: Any, op: tuple[str, Any] | None) -> Any:
+    if op is None:
+        return rds
+    name, arg = op
+    if name == "sort":
+        return rds.sort(arg[0], descending=arg[1])
+    if name == "random_shuffle":
+        return rds.random_shuffle(seed=arg)
+    return rds.limit(arg)
+
+
+@dataclass(frozen=True, eq=False)
+class RayStages:
+    """How a map-style plan runs on Ray: read tasks with the row-local head, then (global op, local steps)."""
+
+    head: Plan
+    schema: pl.Schema
+    tail: tuple[tuple[tuple[str, Any] | None, tuple[Any, ...], pl.Schema | None], ...]
+
+
+def plan_stages(plan: Plan) -> RayStages:
+    """Split ``plan`` for Ray; raises :class:`NotDistributableError` (without needing Ray) when it cannot."""
+    cut = _local_prefix(plan)
+    head = plan[:cut]
+    if isinstance(plan[0], st.Concat):
+        _check_concat(plan[0])
+    schema = compile_plan(head).collect_schema()  # also fixes the output schema of Python maps, once
+    tail = []
+    i = cut
+    while i < len(plan):
+        op = _global_op(plan[i], plan[:i])
+        j = i + 1
+        while j < len(plan) and _non_local_reason(plan[j]) is None:
+            j += 1
+        local = tuple(plan[i + 1 : j])
+        tail.append((op, local, compile_plan(plan[:j]).collect_schema() if local else None))
+        i = j
+    return RayStages(head, schema, tuple(tail))
+
+
+def _check_concat(root: st.Concat) -> None:
+    if root.axis != 0:
+        raise NotDistributableError("Cannot distribute 'CONCAT axis=1' (add_column / concatenate_datasets(axis=1)).")
+    for sub in root.plans:
+        cut = _local_prefix(sub)
+        if cut < len(sub):
+            raise NotDistributableError(f"Cannot distribute the step {_step_name(sub[cut])!r} inside a concatenated dataset.")
+        if isinstance(sub[0], st.Concat):
+            _check_concat(sub[0])
 
 
 def _preserve_order(rds: Any) -> Any:
@@ -249,24 +300,14 @@ def _preserve_order(rds: Any) -> Any:
 # -------------------------------------------------------------------------------------------------- public
 def dataset_to_ray(ds: Any, *, num_blocks: int | None = None) -> Any:
     """``ray.data.Dataset`` of a map-style :class:`~polards.Dataset` (see :func:`to_ray`)."""
-    plan = ds._plan
-    cut = _local_prefix(plan)
-    head = plan[:cut]
-    schema = compile_plan(head).collect_schema()  # also fixes the output schema of Python maps, once
-    rds = _preserve_order(_read_dataset(_root_tasks(plan[0], tuple(head[1:]), num_blocks), schema, "polards"))
-    i = cut
-    while i < len(plan):
-        step = plan[i]
-        n_before = count_rows(plan[:i]) if isinstance(step, st.Gather) else None
-        rds = _global_step(rds, step, n_before)
-        j = i + 1
-        while j < len(plan) and _non_local_reason(plan[j]) is None:
-            j += 1
-        if j > i + 1:
-            local = tuple(plan[i + 1 : j])
-            out_schema = compile_plan(plan[:j]).collect_schema()
-            rds = rds.map_batches(_block_fn(local, out_schema), batch_format="pyarrow", batch_size=None)
-        i = j
+    stages = plan_stages(ds._plan)
+    tasks = _root_tasks(stages.head[0], tuple(stages.head[1:]), num_blocks)
+    rds = _preserve_order(_read_dataset(tasks, stages.schema, "polards"))
+    for op, local, schema in stages.tail:
+        rds = _apply_op(rds, op)
+        if local:
+            assert schema is not None
+            rds = rds.map_batches(_block_fn(local, schema), batch_format="pyarrow", batch_size=None)
     return rds
 
 
@@ -457,7 +498,11 @@ def map_batches(
     ds._require(remove)
     step = ds._python_step(fn, False, input_columns, True, batch_size, fn_kwargs, tuple(remove), False)
     rds = to_ray(ds) if isinstance(ds, Dataset) else iterable_to_ray(ds)
-    extra = {k: v for k, v in (("concurrency", concurrency), ("num_cpus", num_cpus)) if v is not None}
+    extra: dict[str, Any] = {"num_cpus": num_cpus} if num_cpus is not None else {}
+    if concurrency is not None:
+        from ray.data import TaskPoolStrategy
+
+        extra["compute"] = TaskPoolStrategy(size=concurrency)
     out = rds.map_batches(_python_batch_fn(step), batch_format="pyarrow", batch_size=batch_size, **extra, **ray_remote_args)
     return from_ray(out)
 

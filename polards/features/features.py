@@ -68,14 +68,18 @@ class Features(dict):
     def to_arrow_schema(self) -> pa.Schema:
         """The Arrow schema ``datasets`` would write, carrying the ``huggingface`` metadata."""
         fields = [pa.field(k, to_arrow_type(v)) for k, v in self.items()]
-        return pa.schema(fields, metadata={HF_METADATA_KEY: json.dumps({"info": {"features": self.to_dict()}})})
+        return pa.schema(
+            fields, metadata={HF_METADATA_KEY: json.dumps({"info": {"features": self.to_dict()}})}
+        )
 
     def reconcile(self, schema: Mapping[str, pl.DataType]) -> Features:
         """Features for a new schema: keep each column's feature where its dtype is unchanged."""
         out = {}
         for name, dtype in schema.items():
             old = self.get(name)
-            out[name] = old if old is not None and to_polars_dtype(old) == dtype else feature_from_polars(dtype)
+            out[name] = (
+                old if old is not None and to_polars_dtype(old) == dtype else feature_from_polars(dtype)
+            )
         return Features(out)
 
     def copy(self) -> Features:

@@ -13,9 +13,10 @@ Int32
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence as _Seq
+from collections.abc import Iterable
+from collections.abc import Sequence as _Seq
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import polars as pl
 
@@ -53,7 +54,11 @@ def _value_dtype(dtype: str) -> pl.DataType:
         inner = dtype[len("timestamp[") : -1]
         unit, _, tz = (s.strip() for s in inner.partition(","))
         tz = tz.removeprefix("tz=") or None
-        return pl.Datetime("ns" if unit == "ns" else "us" if unit == "us" else "ms", tz) if unit != "s" else pl.Datetime("ms", tz)
+        return (
+            pl.Datetime("ns" if unit == "ns" else "us" if unit == "us" else "ms", tz)
+            if unit != "s"
+            else pl.Datetime("ms", tz)
+        )
     if dtype.startswith("duration["):
         unit = dtype[len("duration[") : -1]
         return pl.Duration(unit if unit in ("ms", "us", "ns") else "ms")
@@ -280,7 +285,7 @@ class Audio:
         raise FeatureTypeError(f"Audio feature cannot encode a value of type {type(value).__name__}.")
 
 
-FeatureType = Union[Value, ClassLabel, List, LargeList, Image, Audio, dict]
+FeatureType = Value | ClassLabel | List | LargeList | Image | Audio | dict
 
 
 def to_polars_dtype(feature: Any) -> pl.DataType:
@@ -313,7 +318,9 @@ def feature_from_dict(obj: Any) -> Any:
     if kind == "Value":
         return Value(obj["dtype"])
     if kind == "ClassLabel":
-        return ClassLabel(names=obj.get("names"), num_classes=None if obj.get("names") else obj.get("num_classes"))
+        return ClassLabel(
+            names=obj.get("names"), num_classes=None if obj.get("names") else obj.get("num_classes")
+        )
     if kind in ("List", "Sequence"):
         inner = feature_from_dict(obj["feature"])
         length = obj.get("length", -1)
@@ -373,11 +380,11 @@ def feature_from_polars(dtype: pl.DataType) -> Any:
         if isinstance(dtype, pl_type):
             return Value(name)
     if isinstance(dtype, pl.Object):
-        msg = "Object columns are not allowed in a polards dataset. Hint: return plain Python values or bytes."
+        msg = (
+            "Object columns are not allowed in a polards dataset. Hint: return plain Python values or bytes."
+        )
         raise FeatureTypeError(msg)
     raise FeatureTypeError(f"No feature type for Polars dtype {dtype}.")
-
-
 
 
 def to_arrow_type(feature: Any) -> Any:

@@ -8,7 +8,7 @@
 - JSON Lines / CSV / text (optionally .gz/.zst/.bz2/.xz), and JSON documents: the file is read block by block
   (each block a retried range request), decompressed as a stream and parsed into ``pl.DataFrame`` batches.
 
-A tqdm bar counts finished shards of the callable readers (quiet with ``HF_HUB_DISABLE_PROGRESS_BARS``).
+A tqdm bar counts finished shards of a split (quiet with ``HF_HUB_DISABLE_PROGRESS_BARS``).
 """
 
 from __future__ import annotations
@@ -109,19 +109,41 @@ def _read_json_document(stream: IO[bytes], columns: list[str] | None) -> Iterato
         yield flush()
 
 
-def _progress(settings: HubSettings, total: int, desc: str) -> Any:
-    if not settings.progress or total < 2:
-        return None
-    from tqdm.auto import tqdm
+class ShardProgress:
+    """A tqdm bar over the shards of one split, opened when the first shard starts streaming.
 
-    return tqdm(total=total, unit="shard", desc=desc, leave=False)
+    A bar made at ``load_dataset`` time would print before anything streams; this one appears on first read,
+    counts finished shards and starts over when the dataset is iterated again.
+    """
+
+    def __init__(self, settings: HubSettings, total: int, desc: str) -> None:
+        self.enabled = settings.progress and total > 1
+        self.total, self.desc, self.bar, self.done = total, desc, None, 0
+
+    def started(self) -> None:
+        if not self.enabled or self.bar is not None:
+            return
+        from tqdm.auto import tqdm
+
+        self.bar, self.done = tqdm(total=self.total, unit="shard", desc=self.desc, leave=False), 0
+
+    def finished(self) -> None:
+        if self.bar is None:
+            return
+        self.bar.update(1)
+        self.done += 1
+        if self.done >= self.total:
+            self.bar.close()
+            self.bar = None
 
 
-def _counted(reader: Callable[[], Iterator[pl.DataFrame]], bar: Any) -> Callable[[], Iterator[pl.DataFrame]]:
+def _counted(
+    reader: Callable[[], Iterator[pl.DataFrame]], bar: ShardProgress
+) -> Callable[[], Iterator[pl.DataFrame]]:
     def shard() -> Iterator[pl.DataFrame]:
+        bar.started()
         yield from reader()
-        if bar is not None:
-            bar.update(1)
+        bar.finished()
 
     return shard
 
@@ -145,7 +167,12 @@ def split_schema(settings: HubSettings, snap: RepoSnapshot, first: str) -> pl.Sc
 
 
 def parquet_lazy_shard(
-    settings: HubSettings, snap: RepoSnapshot, path: str, columns: list[str] | None, schema: pl.Schema
+    settings: HubSettings,
+    snap: RepoSnapshot,
+    path: str,
+    columns: list[str] | None,
+    schema: pl.Schema,
+    bar: ShardProgress | None = None,
 ) -> pl.LazyFrame:
     """A LazyFrame over one remote parquet shard, read row group by row group through range requests.
 
@@ -159,6 +186,8 @@ def parquet_lazy_shard(
     def source(
         with_columns: list[str] | None, predicate: Any, n_rows: int | None, batch_size: int | None
     ) -> Iterator[pl.DataFrame]:
+        if bar is not None:
+            bar.started()
         pf = _parquet_file(settings, snap, path)
         wanted = list(with_columns) if with_columns is not None else schema.names()
         read = list(dict.fromkeys(wanted + (predicate.meta.root_names() if predicate is not None else [])))
@@ -177,6 +206,8 @@ def parquet_lazy_shard(
                 df = df.head(left)
                 left -= df.height
             yield df
+        if bar is not None:
+            bar.finished()
 
     detail = f"{snap.repo_id}/{path}@{snap.sha[:12]}"
     lf = register_io_source(source, schema=schema, explain_name="polards-hub-parquet", explain_detail=detail)
@@ -220,10 +251,10 @@ def stream_shards(
     desc: str,
 ) -> list[Any]:
     """One shard per file, in file order."""
+    bar = ShardProgress(settings, len(files), desc)
     if fmt == "parquet":
         schema = split_schema(settings, snap, files[0])
-        return [parquet_lazy_shard(settings, snap, f, columns, schema) for f in files]
-    bar = _progress(settings, len(files), desc)
+        return [parquet_lazy_shard(settings, snap, f, columns, schema, bar) for f in files]
     if fmt in ("json", "csv", "text"):
         return [_counted(text_shard(settings, snap, f, fmt, columns), bar) for f in files]
     from polards.exceptions import InvalidArgumentError

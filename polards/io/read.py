@@ -69,7 +69,11 @@ def expand_paths(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
                 raise DataFilesNotFoundError(f"Unable to find any data file matching {p!r}.")
             out.extend(matches)
         elif os.path.isdir(p):
-            found = sorted(m for m in _glob.glob(os.path.join(p, "**", "*"), recursive=True) if os.path.isfile(m) and infer_format(m))
+            found = sorted(
+                m
+                for m in _glob.glob(os.path.join(p, "**", "*"), recursive=True)
+                if os.path.isfile(m) and infer_format(m)
+            )
             if not found:
                 raise DataFilesNotFoundError(f"No data files found in directory {p!r}.")
             out.extend(found)
@@ -123,9 +127,8 @@ def _is_json_document(path: str) -> bool:
 
 
 def _scan_json_document(path: str, field: str | None) -> pl.LazyFrame:
-    import json
-
     import gzip
+    import json
 
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
@@ -136,7 +139,9 @@ def _scan_json_document(path: str, field: str | None) -> pl.LazyFrame:
     if isinstance(obj, dict):
         key = field or ("data" if "data" in obj else None)
         if key is None or key not in obj:
-            raise MalformedFileError(f"{path} holds a JSON object; pass field= naming the list of records (keys: {list(obj)[:10]}).")
+            raise MalformedFileError(
+                f"{path} holds a JSON object; pass field= naming the list of records (keys: {list(obj)[:10]})."
+            )
         obj = obj[key]
     from polards.dataset.construct import frame_from_columns
 
@@ -146,7 +151,18 @@ def _scan_json_document(path: str, field: str | None) -> pl.LazyFrame:
     return frame_from_columns({k: [r.get(k) for r in obj] for k in keys}).lazy()
 
 
-NATIVE_PROTOCOLS = ("http://", "https://", "s3://", "s3a://", "gs://", "gcs://", "az://", "abfs://", "abfss://", "hf://")
+NATIVE_PROTOCOLS = (
+    "http://",
+    "https://",
+    "s3://",
+    "s3a://",
+    "gs://",
+    "gcs://",
+    "az://",
+    "abfs://",
+    "abfss://",
+    "hf://",
+)
 
 
 def _fetch_fsspec(url: str) -> str:
@@ -171,16 +187,28 @@ def scan_one_format(files: list[str], fmt: str, **opts: Any) -> pl.LazyFrame:
     if fmt == "json":
         docs = [f for f in files if opts.get("field") or _is_json_document(f)]
         if docs:
-            return pl.concat([_scan_json_document(f, opts.get("field")) if f in docs else pl.scan_ndjson(f) for f in files], how="diagonal_relaxed")
+            return pl.concat(
+                [
+                    _scan_json_document(f, opts.get("field")) if f in docs else pl.scan_ndjson(f)
+                    for f in files
+                ],
+                how="diagonal_relaxed",
+            )
         return pl.scan_ndjson(files, infer_schema_length=opts.get("infer_schema_length", 10000))
     if fmt == "csv":
-        sep = opts.get("sep") or opts.get("delimiter") or ("\t" if strip_compression(files[0])[0].endswith(".tsv") else ",")
+        sep = (
+            opts.get("sep")
+            or opts.get("delimiter")
+            or ("\t" if strip_compression(files[0])[0].endswith(".tsv") else ",")
+        )
         return pl.scan_csv(files, separator=sep)
     if fmt == "text":
         return pl.scan_lines(files, name="text")
     if fmt == "arrow":
         return pl.scan_ipc(files)
-    raise InvalidArgumentError(f"Unknown data file format {fmt!r}. Hint: one of parquet, json, csv, text, arrow.")
+    raise InvalidArgumentError(
+        f"Unknown data file format {fmt!r}. Hint: one of parquet, json, csv, text, arrow."
+    )
 
 
 def scan_files(paths: Sequence[str], format: str | None = None, **opts: Any) -> pl.LazyFrame:
@@ -191,7 +219,9 @@ def scan_files(paths: Sequence[str], format: str | None = None, **opts: Any) -> 
     fmts = [format or infer_format(f) for f in files]
     unknown = [f for f, k in zip(files, fmts, strict=True) if k is None]
     if unknown:
-        raise InvalidArgumentError(f"Cannot tell the format of {unknown[0]!r}. Hint: pass the builder name, e.g. 'json'.")
+        raise InvalidArgumentError(
+            f"Cannot tell the format of {unknown[0]!r}. Hint: pass the builder name, e.g. 'json'."
+        )
     groups: list[tuple[str, list[str]]] = []
     for f, k in zip(files, fmts, strict=True):
         if groups and groups[-1][0] == k:

@@ -12,7 +12,11 @@ def to_hf_arrow(df: pl.DataFrame, features: Any) -> Any:
     """The frame as a ``pyarrow.Table`` typed exactly as ``datasets`` would type it."""
     table = df.to_arrow()
     schema = features.to_arrow_schema()
-    return table.cast(schema) if table.schema.remove_metadata() != schema.remove_metadata() else table.replace_schema_metadata(schema.metadata)
+    return (
+        table.cast(schema)
+        if table.schema.remove_metadata() != schema.remove_metadata()
+        else table.replace_schema_metadata(schema.metadata)
+    )
 
 
 def _atomic_target(path: str) -> str:
@@ -20,7 +24,9 @@ def _atomic_target(path: str) -> str:
     return f"{path}.tmp-{os.getpid()}"
 
 
-def write_parquet(ds: Any, path: str, *, row_group_size: int = 100_000, compression: str = "zstd", **kw: Any) -> None:
+def write_parquet(
+    ds: Any, path: str, *, row_group_size: int = 100_000, compression: str = "zstd", **kw: Any
+) -> None:
     """Stream the plan to parquet batch by batch, then rename into place (never a half-written file)."""
     import pyarrow.parquet as pq
 

@@ -30,7 +30,7 @@ from typing import Literal
 
 import polars as pl
 
-from polards.exceptions import InvalidArgumentError
+from polards.exceptions import FeatureTypeError, InvalidArgumentError
 from polards.mappers._base import Mapper, mapper_factory, require_columns, single_message_list
 from polards.mappers.structs import COMPARISON, MESSAGES
 
@@ -237,6 +237,16 @@ def tulu3_preference() -> Mapper:
     return Mapper("tulu3_preference", run, output="comparison")
 
 
+def _content_dtype(schema: pl.Schema, column: str) -> pl.DataType:
+    dtype = schema[column]
+    if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
+        fields = {f.name: f.dtype for f in dtype.inner.fields}
+        if "role" in fields and "content" in fields:
+            return fields["content"]
+    msg = f"mapper 'arena': column {column!r} must be a list of {{role, content}} structs; got {dtype}."
+    raise FeatureTypeError(msg)
+
+
 def _arena_conversation(column: str, content_dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     """(flattened text-only messages, row has a non-text part)."""
     el = pl.element()
@@ -278,9 +288,8 @@ def arena(*, ties: Literal["drop", "label"] = "drop") -> Mapper:
 
     def run(lf: pl.LazyFrame) -> pl.LazyFrame:
         schema = require_columns(lf, ["winner", "conversation_a", "conversation_b"], "arena")
-        inner = lambda c: schema[c].inner.fields  # noqa: E731
-        dtype_a = next(f.dtype for f in inner("conversation_a") if f.name == "content")
-        dtype_b = next(f.dtype for f in inner("conversation_b") if f.name == "content")
+        dtype_a = _content_dtype(schema, "conversation_a")
+        dtype_b = _content_dtype(schema, "conversation_b")
         a, a_bad = _arena_conversation("conversation_a", dtype_a)
         b, b_bad = _arena_conversation("conversation_b", dtype_b)
         w = pl.col("winner")

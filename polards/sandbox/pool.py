@@ -43,8 +43,8 @@ def map_ordered(
 ) -> list[R]:
     """``[fn(x) for x in items]`` on at most ``workers`` threads, in input order.
 
-    The first exception raised by ``fn`` cancels the items not yet started and is re-raised (with the index
-    of the item in a note).
+    The first exception raised by ``fn`` (or a ``KeyboardInterrupt``) cancels the items not yet started and
+    is re-raised, with the index of the failing item in a note.
     """
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
@@ -59,23 +59,23 @@ def map_ordered(
 
         bar = tqdm(total=len(items), desc=desc, unit="prog")
     results: list[Any] = [None] * len(items)
-    with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="polards-sandbox") as ex:
-        futures = {ex.submit(fn, item): i for i, item in enumerate(items)}
-        pending = set(futures)
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for fut in done:
-                    exc = fut.exception()
-                    if exc is not None:
-                        for other in pending:
-                            other.cancel()
-                        exc.add_note(f"(while running item {futures[fut]} of {len(items)})")
-                        raise exc
-                    results[futures[fut]] = fut.result()
-                    if bar is not None:
-                        bar.update(1)
-        finally:
-            if bar is not None:
-                bar.close()
+    ex = ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="polards-sandbox")
+    futures = {ex.submit(fn, item): i for i, item in enumerate(items)}
+    pending = set(futures)
+    try:
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for fut in done:
+                exc = fut.exception()
+                if exc is not None:
+                    exc.add_note(f"(while running item {futures[fut]} of {len(items)})")
+                    raise exc
+                results[futures[fut]] = fut.result()
+                if bar is not None:
+                    bar.update(1)
+    finally:
+        # on an error or Ctrl-C, items not started yet are dropped; running ones end within their time limits
+        ex.shutdown(wait=True, cancel_futures=True)
+        if bar is not None:
+            bar.close()
     return results

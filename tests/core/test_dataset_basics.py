@@ -72,7 +72,9 @@ def test_map_with_expressions_and_functions(ds: pds.Dataset) -> None:
     out = ds.map(lambda b, k: {"n": [x + k for x in b["n"]]}, batched=True, fn_kwargs={"k": 10})
     assert out["n"] == [11, 12, 13, 14]
     # a batched map may change the row count when the old columns are removed
-    out = ds.map(lambda b: {"x": [v for v in b["n"] for _ in range(2)]}, batched=True, remove_columns=ds.column_names)
+    out = ds.map(
+        lambda b: {"x": [v for v in b["n"] for _ in range(2)]}, batched=True, remove_columns=ds.column_names
+    )
     assert out["x"] == [1, 1, 2, 2, 3, 3, 4, 4]
 
 
@@ -181,7 +183,10 @@ def test_columns_ops(ds: pds.Dataset) -> None:
 
 
 def test_messages_round_trip_with_nulls() -> None:
-    rows = [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": None}]}, {"messages": []}]
+    rows = [
+        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": None}]},
+        {"messages": []},
+    ]
     d = pds.Dataset.from_list(rows)
     assert d.features["messages"] == List({"role": Value("string"), "content": Value("string")})
     assert d.to_list() == rows

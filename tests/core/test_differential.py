@@ -24,7 +24,9 @@ def apply(ds: Any, op: str, kw: dict[str, Any]) -> Any:
     if op == "select_reversed":
         return ds.select(list(range(len(ds)))[::-1])
     if op == "skip" and kw["n"] == len(ds):
-        return ds.select([])  # datasets raises IndexError for skip(len(ds)) (but not for larger n): a quirk we do not copy
+        return ds.select(
+            []
+        )  # datasets raises IndexError for skip(len(ds)) (but not for larger n): a quirk we do not copy
     if op == "rename_column" and "i" not in ds.column_names:
         return ds
     if op in ("filter", "sort") or (op == "map" and "batched" not in kw):
@@ -75,7 +77,9 @@ def test_shard_matches_datasets(
     table: dict[str, list[Any]], shards: int, index: int, contiguous: bool
 ) -> None:
     ours, theirs = pair(table)
-    shards = min(shards, len(ours))  # datasets raises IndexError for an empty contiguous shard (the skip quirk)
+    shards = min(
+        shards, len(ours)
+    )  # datasets raises IndexError for an empty contiguous shard (the skip quirk)
     index = index % shards
     assert (
         ours.shard(shards, index, contiguous=contiguous).to_list()

@@ -17,12 +17,14 @@ from polards.exceptions import DataFilesNotFoundError
 from polards.features import ClassLabel, Features, Image, List, Value
 from tests.core.strategies import tables
 
-FEATS = Features({
-    "text": Value("string"),
-    "label": ClassLabel(names=["neg", "pos"]),
-    "messages": List({"role": Value("string"), "content": Value("string")}),
-    "score": Value("float32"),
-})
+FEATS = Features(
+    {
+        "text": Value("string"),
+        "label": ClassLabel(names=["neg", "pos"]),
+        "messages": List({"role": Value("string"), "content": Value("string")}),
+        "score": Value("float32"),
+    }
+)
 ROWS = {
     "text": ["good", "bad", None],
     "label": [1, 0, 1],
@@ -55,14 +57,20 @@ def test_image_features_survive_parquet(tmp_path) -> None:  # type: ignore[no-un
     PILImage.new("L", (2, 2), 7).save(buf, format="PNG")
     feats = Features({"image": Image(), "label": ClassLabel(names=["a", "b"])})
     path = str(tmp_path / "img.parquet")
-    pds.Dataset.from_dict({"image": [buf.getvalue()] * 3, "label": [0, 1, 1]}, features=feats).to_parquet(path)
+    pds.Dataset.from_dict({"image": [buf.getvalue()] * 3, "label": [0, 1, 1]}, features=feats).to_parquet(
+        path
+    )
     back = pds.Dataset.from_parquet(path).filter(pl.col("label") == 1)
     assert back.features == feats
     assert back[0]["image"].getpixel((0, 0)) == 7
     assert datasets.Dataset.from_parquet(path).features["image"] == datasets.Image()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(table=tables())
 def test_parquet_round_trip_keeps_rows_and_features(tmp_path, table) -> None:  # type: ignore[no-untyped-def]
     ds = pds.Dataset.from_dict(table)
@@ -100,7 +108,12 @@ def test_json_csv_text_and_compression(tmp_path) -> None:  # type: ignore[no-unt
 
 
 def test_save_and_load_from_disk(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    dd = pds.DatasetDict({"train": pds.Dataset.from_dict(ROWS, features=FEATS), "test": pds.Dataset.from_dict(ROWS, features=FEATS).take(1)})
+    dd = pds.DatasetDict(
+        {
+            "train": pds.Dataset.from_dict(ROWS, features=FEATS),
+            "test": pds.Dataset.from_dict(ROWS, features=FEATS).take(1),
+        }
+    )
     dd.save_to_disk(str(tmp_path / "dd"))
     back = pds.load_from_disk(str(tmp_path / "dd"))
     assert back["train"].to_list() == dd["train"].to_list() and back["test"].features == FEATS

@@ -28,9 +28,9 @@ def test_streaming_equals_map_style(table: dict[str, Any], shards: int, bs: int)
     it = ds.to_iterable_dataset(num_shards=shards)
     assert list(it) == ds.to_list()
     assert list(it.iter(bs)) == list(ds.iter(bs))
-    f = (lambda r: r["i"] is not None and r["i"] % 2 == 0)  # noqa: E731
+    f = lambda r: r["i"] is not None and r["i"] % 2 == 0  # noqa: E731
     assert list(it.filter(f)) == ds.filter(f).to_list()
-    m = (lambda b: {"k": [0 if v is None else v + 1 for v in b["i"]]})  # noqa: E731
+    m = lambda b: {"k": [0 if v is None else v + 1 for v in b["i"]]}  # noqa: E731
     assert list(it.map(m, batched=True, batch_size=bs)) == ds.map(m, batched=True, batch_size=bs).to_list()
 
 
@@ -57,8 +57,13 @@ def test_map_style_shuffle_is_permutation_and_reproducible() -> None:
 
 def test_stream_shuffle_matches_datasets_buffer_algorithm_for_one_shard() -> None:
     rows = {"i": list(range(2500))}
-    ours = [r["i"] for r in pds.Dataset.from_dict(rows).to_iterable_dataset(1).shuffle(seed=7, buffer_size=100)]
-    theirs = [r["i"] for r in datasets.Dataset.from_dict(rows).to_iterable_dataset(1).shuffle(seed=7, buffer_size=100)]
+    ours = [
+        r["i"] for r in pds.Dataset.from_dict(rows).to_iterable_dataset(1).shuffle(seed=7, buffer_size=100)
+    ]
+    theirs = [
+        r["i"]
+        for r in datasets.Dataset.from_dict(rows).to_iterable_dataset(1).shuffle(seed=7, buffer_size=100)
+    ]
     assert ours == theirs
 
 
@@ -66,12 +71,17 @@ def test_iterable_verbs() -> None:
     it = pds.IterableDataset.from_shards(shards_of(10, 3))
     assert it.n_shards == 3
     assert [r["i"] for r in it.skip(2).take(3)] == [2, 3, 4]
-    assert list(it.batch(4, drop_last_batch=True).select_columns(["i"])) == [{"i": [0, 1, 2, 3]}, {"i": [4, 5, 6, 7]}]
+    assert list(it.batch(4, drop_last_batch=True).select_columns(["i"])) == [
+        {"i": [0, 1, 2, 3]},
+        {"i": [4, 5, 6, 7]},
+    ]
     assert it.rename_column("i", "j").column_names == ["j", "s"]
     assert it.remove_columns("s").column_names == ["i"]
     assert [r["i"] for r in it.shard(3, 1)] == [3, 4, 5]
     assert [r["i"] for r in it.map({"i": pl.col("i") * 10}).take(2)] == [0, 10]
-    assert Counter(r["i"] for r in pds.interleave_datasets([it, it], stopping_strategy="first_exhausted")) == Counter({i: 2 for i in range(10)})
+    assert Counter(
+        r["i"] for r in pds.interleave_datasets([it, it], stopping_strategy="first_exhausted")
+    ) == Counter({i: 2 for i in range(10)})
     assert [r["i"] for r in pds.concatenate_datasets([it.take(1), it.take(2)])] == [0, 0, 1]
 
 

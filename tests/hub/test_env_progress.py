@@ -27,6 +27,10 @@ def test_progress_bars_follow_env(env, monkeypatch, capsys) -> None:
     monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS")
     pds.load_dataset("acme/qa", split="test")
     assert "Downloading acme/qa" in capsys.readouterr().err
+    it = pds.load_dataset("acme/qa", split="train", streaming=True)
+    assert "shard" not in capsys.readouterr().err  # nothing printed before streaming starts
+    assert len(list(it)) == 100
+    err = capsys.readouterr().err
+    assert "acme/qa train" in err and "/2 " in err  # a shard bar over the 2 shards
     list(pds.load_dataset("acme/synonyms", split="train", streaming=True))  # one shard: no shard bar
-    it = pds.load_dataset("acme/folders", split="train", streaming=True)  # parquet: lazy shards
-    assert it.n_shards == 2
+    assert "shard" not in capsys.readouterr().err

@@ -72,3 +72,33 @@ def test_streaming_gated_parquet_row_groups(env) -> None:
 def test_streaming_split_sum(env) -> None:
     it = pds.load_dataset("acme/qa", split="test+train", streaming=True)
     assert [r["id"] for r in it][:31] == list(range(30)) + [0]
+
+
+def test_streaming_select_columns_pushdown_reaches_range_reads(env) -> None:
+    """Projection added after load_dataset reaches the remote reader: only that column chunk travels."""
+    size = (env.hub.roots[0] / "acme/wide/data/train-00000-of-00001.parquet").stat().st_size
+    it = pds.load_dataset("acme/wide", split="train", streaming=True).select_columns(["id"])
+    env.hub.reset_requests()
+    assert [r["id"] for r in it] == list(range(800))
+    reads = env.hub.filter(method="GET", path_contains="/resolve/")
+    assert reads and all(r.range for r in reads)
+    assert sum(r.bytes_sent for r in reads) < size / 8  # footer tail (64 kB) + the id chunk, of ~1.7 MB
+
+
+@pytest.mark.parametrize(
+    "fault", [{"status": 503}, {"latency": 1.0}, {"reset": True}], ids=["503", "slow", "reset"]
+)
+def test_streaming_permanent_fault_is_a_clear_error(env, monkeypatch, fault: dict) -> None:
+    import time
+
+    from polards.exceptions import HubConnectionError
+
+    monkeypatch.setenv("POLARDS_HUB_TIMEOUT", "0.3")
+    for pattern in ("*/resolve/*/data/train-00001*", "*/resolve/*/valid.jsonl"):
+        repo, split = ("acme/qa", "train") if "data" in pattern else ("acme/synonyms", "validation")
+        it = pds.load_dataset(repo, split=split, streaming=True)
+        env.hub.faults.add(pattern, times=None, **fault)
+        start = time.monotonic()
+        with pytest.raises(HubConnectionError, match=repo):
+            list(it)
+        assert time.monotonic() - start < 15

@@ -323,3 +323,11 @@ def test_swap_with_mask_swaps_only_those_rows():
     out = swap(pl.col("k") % 2 == 1)(_cmp_frame(["A", "A", "A"])).collect()
     assert out["label"].to_list() == ["A", "B", "A"]
     assert out["comparison"].struct.field("completion_A").to_list()[1] == [_asst("b1")]
+
+
+def test_arena_rejects_malformed_conversations():
+    from polards.exceptions import FeatureTypeError
+
+    lf = pl.LazyFrame({"winner": ["model_a"], "conversation_a": ["text"], "conversation_b": ["text"]})
+    with pytest.raises(FeatureTypeError, match="conversation_a"):
+        arena()(lf)

@@ -71,3 +71,18 @@ def test_concurrent_programs_get_distinct_uids():
     results = run_many([(code, [StdioTest("", "")])] * 2, workers=2)
     uids = {r.tests[0].stdout.strip() for r in results}
     assert len(uids) == 2 and "0" not in uids
+
+
+def test_an_error_cancels_the_items_not_started():
+    started = []
+
+    def work(x: int) -> int:
+        started.append(x)
+        if x == 0:
+            raise RuntimeError("first item fails")
+        time.sleep(0.05)
+        return x
+
+    with pytest.raises(RuntimeError, match="first item fails"):
+        map_ordered(work, range(50), workers=2)
+    assert len(started) < 10

@@ -1,0 +1,80 @@
+"""One measured run of one (workload, implementation, size), in its own fresh process.
+
+Prints one JSON line: the workload's wall and CPU time (imports excluded and reported apart), this process's
+peak RSS (``ru_maxrss``) and that of its children, and the workload's small result summary.
+
+Usage (the runner calls it): ``python -m bench.child W3 polards --root DIR --rows N --tmp DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+
+def _cpu() -> float:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _preimport(impl: str) -> None:
+    """Import the implementation's library before the clock starts (import time is reported apart)."""
+    if impl.startswith("polards"):
+        import pandas  # noqa: F401  (polards' Features.from_arrow_schema imports it on first use; datasets at import)
+        import polards.dataset.dataset  # noqa: F401
+        import polards.loading  # noqa: F401
+    elif impl.startswith("datasets"):
+        import datasets  # noqa: F401
+    import polars  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("workload")
+    p.add_argument("impl")
+    p.add_argument("--root", required=True)
+    p.add_argument("--rows", type=int, required=True)
+    p.add_argument("--tmp", required=True)
+    p.add_argument("--extra", default="{}")
+    a = p.parse_args(argv)
+    t_start = time.perf_counter()
+    hub = None
+    if a.workload == "W8":
+        from polards.testing.hub import HubEmulator
+
+        hub = HubEmulator(a.root)
+        hub.__enter__()
+        os.environ["HF_ENDPOINT"] = hub.endpoint  # before datasets / huggingface_hub are imported
+    _preimport(a.impl)
+    from bench.workloads import WORKLOADS, Ctx
+
+    fn = WORKLOADS[a.workload]["impls"][a.impl]
+    mode = a.impl.split(":", 1)[1] if ":" in a.impl else ""
+    ctx = Ctx(root=a.root, rows=a.rows, mode=mode, tmp=a.tmp, extra=json.loads(a.extra))
+    import_s = time.perf_counter() - t_start
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    c0, t0 = _cpu(), time.perf_counter()
+    summary = fn(ctx)
+    wall = time.perf_counter() - t0
+    cpu = _cpu() - c0
+    if hub is not None:
+        hub.__exit__(None, None, None)
+    out = {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "import_s": import_s,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "base_rss_mb": rss_before,
+        "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "summary": summary,
+    }
+    sys.stdout.write("\n" + json.dumps(out) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
