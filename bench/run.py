@@ -105,21 +105,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workloads", nargs="+", default=None)
     p.add_argument("--impls", nargs="+", default=None)
     p.add_argument("--timeout", type=float, default=900.0)
+    p.add_argument("--merge", action="store_true", help="update an existing results.json instead of starting anew")
     p.add_argument("--report-only", action="store_true", help="rewrite the table and plots from results.json")
     p.add_argument("--publish", action=argparse.BooleanOptionalAction, default=None, help="copy results to bench/ (default: not with --quick)")
     a = p.parse_args(argv)
     sizes = a.sizes or ([2000] if a.quick else [100_000, 300_000])
     repeat = a.repeat or (1 if a.quick else 3)
-    workloads = a.workloads or ([w for w in WORKLOADS if w not in ("W8", "W9a", "W10")] if a.quick else list(WORKLOADS))
-    impls_filter = a.impls or (["polards", "polars", "reference"] if a.quick else None)
+    workloads = a.workloads or (["W1", "W3", "W4", "W7"] if a.quick else list(WORKLOADS))
+    impls_filter = a.impls or (["polards", "polars"] if a.quick else None)
     os.makedirs(os.path.join(a.out, "tmp"), exist_ok=True)
     json_path = os.path.join(a.out, "results.json")
     results: dict[str, Any] = {"machine": report.machine(), "sizes": sizes, "repeat": repeat, "runs": {}}
-    if a.report_only:
+    if a.report_only or (a.merge and os.path.exists(json_path)):
         with open(json_path) as fh:
-            results = json.load(fh)
-    else:
-        extra = {"humaneval_limit": 20} if a.quick else {}
+            old = json.load(fh)
+        if a.report_only:
+            results = old
+        else:
+            results["runs"] = old["runs"]
+            results["sizes"] = sorted(set(old.get("sizes", [])) | set(sizes))
+    if not a.report_only:
+        extra = {"humaneval_limit": 20, "pairs": 200} if a.quick else {}
         primed: set[tuple[str, int, str]] = set()
         for rows in sizes:
             root = os.path.dirname(os.path.dirname(corpus_mod.write_all(a.corpus, rows)["chat"]))
@@ -135,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                         primed.add((w, rows, impl.split(":")[0]))
                         run_child(w, impl.split(":")[0] + ":hot", root, rows, a.out, a.timeout, extra)
                     runs = []
-                    for _ in range(repeat):
+                    for _ in range(1 if spec.get("fixed_size") and not a.quick else repeat):
                         runs.append(run_child(w, impl, root, rows, a.out, a.timeout, extra))
                         if "error" in runs[-1]:
                             break

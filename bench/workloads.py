@@ -463,28 +463,28 @@ N_GRADE, N_TEXT = 10_000, 100_000
 def w9_grade_polards(ctx: Ctx) -> dict:
     from polards.eval import grade_answers
 
-    given, gold = _w9_math(ctx, min(N_GRADE, ctx.rows))
+    given, gold = _w9_math(ctx, min(ctx.extra.get("pairs", N_GRADE), ctx.rows))
     return {"correct": int(grade_answers(given, gold).sum())}
 
 
 def w9_bleu_polards(ctx: Ctx) -> dict:
     from polards.eval import corpus_bleu
 
-    hyps, refs = _w9_pairs(ctx, min(N_TEXT, ctx.rows))
+    hyps, refs = _w9_pairs(ctx, min(ctx.extra.get("pairs", N_TEXT), ctx.rows))
     return {"score": round(corpus_bleu(hyps, [[r] for r in refs]).score, 4)}
 
 
 def w9_bleu_reference(ctx: Ctx) -> dict:
     import sacrebleu
 
-    hyps, refs = _w9_pairs(ctx, min(N_TEXT, ctx.rows))
+    hyps, refs = _w9_pairs(ctx, min(ctx.extra.get("pairs", N_TEXT), ctx.rows))
     return {"score": round(sacrebleu.corpus_bleu(hyps, [refs]).score, 4)}
 
 
 def w9_rouge_polards(ctx: Ctx) -> dict:
     from polards.eval import rouge
 
-    hyps, refs = _w9_pairs(ctx, min(N_TEXT, ctx.rows))
+    hyps, refs = _w9_pairs(ctx, min(ctx.extra.get("pairs", N_TEXT), ctx.rows))
     res = rouge(hyps, refs)
     return {"rows": len(hyps), "summary": str(getattr(res, "score", ""))[:40]}
 
@@ -492,7 +492,7 @@ def w9_rouge_polards(ctx: Ctx) -> dict:
 def w9_rouge_reference(ctx: Ctx) -> dict:
     from rouge_score import rouge_scorer
 
-    hyps, refs = _w9_pairs(ctx, min(N_TEXT, ctx.rows))
+    hyps, refs = _w9_pairs(ctx, min(ctx.extra.get("pairs", N_TEXT), ctx.rows))
     sc = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"])
     scores = [sc.score(r, h) for h, r in zip(hyps, refs, strict=True)]
     return {"rows": len(scores)}

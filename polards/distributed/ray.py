@@ -237,7 +237,7 @@ def _global_op(step: Any, plan_before: Plan) -> tuple[str, Any] | None:
     hint = {
         st.Gather: "Ray Data has no positional row selection; select after from_ray, or cache() the selection first",
         st.Slice: "Ray Data has no skip; only take (limit) is distributed, slice after from_ray",
-    }.get(type(step), "it has no Ray Data equivalent")
+    }.get(type(step), _non_local_reason(step) or "it has no Ray Data equivalent")
     raise NotDistributableError(f"Cannot distribute the step {_step_name(step)!r}: {hint}.")
 
 

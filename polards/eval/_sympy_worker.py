@@ -111,6 +111,8 @@ def _close(x: Any, y: Any, rel_tol: float) -> bool:
 def _equiv(a_s: str, b_s: str, rel_tol: float) -> bool:
     import sympy
 
+    if a_s.startswith("EQ(") and b_s.startswith("EQ("):
+        return _equiv_equations(_parse(a_s[2:]), _parse(b_s[2:]))
     a, b = _parse(a_s), _parse(b_s)
     if a == b:
         return True
@@ -147,6 +149,18 @@ def _equiv(a_s: str, b_s: str, rel_tol: float) -> bool:
     if agree >= 2:
         return True
     return bool(sympy.simplify(d) == 0)
+
+
+def _equiv_equations(da: Any, db: Any) -> bool:
+    """``lhs_a - rhs_a`` and ``lhs_b - rhs_b`` define the same equation: their ratio is a nonzero constant."""
+    import sympy
+
+    if da == db:
+        return True
+    if db == 0 or da == 0:
+        return False
+    ratio = sympy.simplify(da / db)
+    return bool(ratio.is_number and ratio != 0 and ratio.is_finite)
 
 
 def _run_task(op: str, payload: Any) -> Any:
@@ -373,7 +387,9 @@ class SympyPool:
                         startup_failures += 1
                         if startup_failures > 3:  # workers cannot start at all: fail the rest, never spin
                             while pending:
-                                results[pending.popleft()] = TaskResult("error", "worker failed to start", 0.0)
+                                results[pending.popleft()] = TaskResult(
+                                    "error", "worker failed to start", 0.0
+                                )
                                 self.errors += 1
                         continue
                     i = pending.popleft()

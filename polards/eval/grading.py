@@ -80,6 +80,9 @@ class GradingStats:
 
 # ------------------------------------------------------------------------------------------------- cheap layers
 _MATRIX_RE = re.compile(r"\\begin\{([pbvBV]?matrix|array|smallmatrix)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}", re.S)
+_BASE_NUM_RE = re.compile(r"[0-9A-Za-z]+_\{?\d+\}?")
+_EQ_RE = re.compile(r"(?<![<>!=])=(?!=)")
+_OR_RE = re.compile(r"\\(?:text|mbox|textrm)\{\s*(?:or|and)\s*\}|\s+(?:or|and)\s+")
 _WORDY_RE = re.compile(r"[A-Za-z][A-Za-z '\-]*[A-Za-z]")
 _EXPLODE_RES = (
     re.compile(r"\*\*\(?[^()*]*\*\*"),  # power tower: an exponent that holds another power
@@ -123,6 +126,11 @@ def _structure(raw: str) -> tuple[str, Any]:
     if m and raw.strip().startswith(("\\begin", "\\left", "(", "[")) or (m and m.group(0) == raw.strip()):
         rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip() and not r.strip().startswith("\\hline")]
         return "matrix", [[c.strip() for c in r.split("&")] for r in rows]
+    alt = _OR_RE.sub(",", raw)
+    if alt != raw:  # "x = 2 or x = 3": an unordered list of answers
+        items = [x for x in split_top_level(alt) if x.strip()]
+        if len(items) > 1:
+            return "list", items
     s = _canon(raw)
     if parse_number(s) is not None:
         return "scalar", s
@@ -160,6 +168,11 @@ def _scalar(a: str, b: str, rel_tol: float, guard: bool) -> tuple[_Verdict, str]
         return _num_close(pa, pb, rel_tol), "numeric"
     if _is_wordy(ca) or _is_wordy(cb):
         return ca.lower().replace(" ", "") == cb.lower().replace(" ", ""), "string"
+    if _BASE_NUM_RE.fullmatch(ca) or _BASE_NUM_RE.fullmatch(cb):  # 4210_{5}: a numeral in base 5
+        return ca.replace("{", "").replace("}", "") == cb.replace("{", "").replace("}", ""), "string"
+    eqa, eqb = len(_EQ_RE.findall(ca)), len(_EQ_RE.findall(cb))
+    if eqa != eqb or eqa > 1:
+        return False, "structure"
     sa, sb = latex_to_sympy(ca), latex_to_sympy(cb)
     if sa is None or sb is None or not sa or not sb:
         return False, "string"
@@ -167,6 +180,9 @@ def _scalar(a: str, b: str, rel_tol: float, guard: bool) -> tuple[_Verdict, str]
         return False, "guarded"
     if guard and (len(sa) + len(sb) > 600 or any(r.search(x) for r in _EXPLODE_RES for x in (sa, sb))):
         return False, "guarded"
+    if eqa == 1:  # two equations: equivalent when lhs - rhs agree up to a nonzero constant factor
+        (la, ra), (lb, rb) = _EQ_RE.split(sa), _EQ_RE.split(sb)
+        return [(f"EQ({la})-({ra})", f"EQ({lb})-({rb})")], "sympy"
     return [(sa, sb)], "sympy"
 
 

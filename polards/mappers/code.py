@@ -66,8 +66,10 @@ def _as_dict(value: Any) -> dict[str, Any]:
 def taco_to_tests(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """TACO ``{"inputs", "outputs", "fn_name"?}`` -> LiveCodeBench-style test dicts (the recipe's rule).
 
+    Call-based inputs become one JSON value per line (LiveCodeBench's form), one line per argument:
+
     >>> taco_to_tests({"inputs": [[1, 2]], "outputs": [[3]], "fn_name": "add"})
-    [{'input': [1, 2], 'output': 3, 'testtype': 'functional', 'metadata': {'func_name': 'add'}}]
+    [{'input': '1\n2', 'output': 3, 'testtype': 'functional', 'metadata': {'func_name': 'add'}}]
     """
     inputs, outputs = spec.get("inputs") or [], spec.get("outputs") or []
     out = []
@@ -78,6 +80,8 @@ def taco_to_tests(spec: dict[str, Any]) -> list[dict[str, Any]]:
             res = res[0] if res else ""
         case: dict[str, Any] = {"input": inp, "output": res, "metadata": {}}
         if "fn_name" in spec:
+            if isinstance(inp, list):
+                case["input"] = "\n".join(json.dumps(arg) for arg in inp)
             case["testtype"] = "functional"
             case["metadata"]["func_name"] = spec["fn_name"]
         else:

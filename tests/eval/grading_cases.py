@@ -42,6 +42,11 @@ CASES: list[tuple[str, str, bool, str]] = [
     ("x = 5", "5", True, "equation"),
     ("k=-2", "-2", True, "equation"),
     ("y = 2x + 3", "2x+3", True, "equation"),
+    ("x + y = 1", "2x + 2y = 2", True, "equation"),
+    ("x + y = 1", "x - y = 1", False, "equation"),
+    ("5x - 7y + 11z + 4 = 0", "5", False, "equation"),
+    ("4210_{5}", "4210_5", True, "base"),
+    ("4210_{5}", "4211_5", False, "base"),
     # intervals
     (r"(1, 2]", r"(1,2]", True, "interval"),
     (r"(1,2]", r"(1,2)", False, "interval"),
@@ -60,7 +65,8 @@ CASES: list[tuple[str, str, bool, str]] = [
     (r"-1, 4", r"4,-1", True, "list"),
     (r"1, 2", r"1, 3", False, "list"),
     (r"\{1, 2\}", r"\{2, 1\}", True, "set"),
-    (r"x = 2 \text{ or } x = 3", "2, 3", False, "list"),
+    (r"x = 2 \text{ or } x = 3", "2, 3", True, "list"),
+    (r"x = 2 \text{ or } x = 3", "2", False, "list"),
     # matrices
     (
         r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}",

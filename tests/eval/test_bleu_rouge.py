@@ -114,7 +114,9 @@ def test_bleu_real_texts():
     assert abs(ours.score - theirs.score) <= TOL
     sent = ours.per_item["bleu"].to_list()
     for i in range(0, len(hyps), 37):
-        assert abs(sent[i] - sacrebleu.sentence_bleu(hyps[i], [refs[i], refs2[i]], lowercase=True).score) <= TOL
+        assert (
+            abs(sent[i] - sacrebleu.sentence_bleu(hyps[i], [refs[i], refs2[i]], lowercase=True).score) <= TOL
+        )
 
 
 def test_bleu_inputs():
@@ -180,9 +182,9 @@ def test_rouge_real_texts(use_stemmer):
 
 @pytest.mark.skipif(not (REAL / "gsm8k/train.jsonl").exists(), reason="real data not present")
 def test_porter_equals_nltk_on_real_vocabulary():
-    from nltk.stem.porter import PorterStemmer
-
     import re
+
+    from nltk.stem.porter import PorterStemmer
 
     words = set(re.findall(r"[a-z0-9]+", (REAL / "gsm8k/train.jsonl").read_text().lower()))
     ps = PorterStemmer()

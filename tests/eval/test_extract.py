@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
@@ -74,7 +73,9 @@ def nested(draw, depth):
 @given(
     depth=st.integers(0, 8),
     data=st.data(),
-    decoys=st.lists(st.sampled_from([r"\boxed{9}", r"\fbox{decoy}", r"\boxed 3", "{", "}", "text"]), max_size=4),
+    decoys=st.lists(
+        st.sampled_from([r"\boxed{9}", r"\fbox{decoy}", r"\boxed 3", "{", "}", "text"]), max_size=4
+    ),
     prose=st.text(alphabet="abc .,\n", max_size=20),
 )
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

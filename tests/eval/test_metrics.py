@@ -38,7 +38,9 @@ def _squad_f1(pred: str, gold: str) -> float:
 
 
 ascii_text = st.text(alphabet=string.ascii_letters + string.digits + string.punctuation + "  ", max_size=30)
-words = st.lists(st.sampled_from(["the", "a", "an", "cat", "Cat", "cat.", "dog", "big", "!", "1,000", "x"]), max_size=8)
+words = st.lists(
+    st.sampled_from(["the", "a", "an", "cat", "Cat", "cat.", "dog", "big", "!", "1,000", "x"]), max_size=8
+)
 answer = words.map(" ".join) | ascii_text
 
 
@@ -130,4 +132,6 @@ def test_metrics_accept_dataset_dataframe_lazyframe_and_series():
 
 def test_metric_result_to_dict():
     d = squad_f1(["a"], ["a"]).to_dict()
-    assert d["name"] == "squad_f1" and d["score"] == 1.0 and d["per_item"] == {"f1": [1.0], "exact_match": [1.0]}
+    assert (
+        d["name"] == "squad_f1" and d["score"] == 1.0 and d["per_item"] == {"f1": [1.0], "exact_match": [1.0]}
+    )

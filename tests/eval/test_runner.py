@@ -25,7 +25,9 @@ def test_evaluate_record_on_dataset():
     res = evaluate(ds, "pred", "ref", ["exact_match", "squad_f1", "bleu", "rouge"], keep_columns=["id"])
     assert isinstance(res, EvaluationResult) and res.n == 3
     assert res.metrics["exact_match"] == pytest.approx(1 / 3)
-    assert res.metrics["bleu"] == pytest.approx(sacrebleu.corpus_bleu(DATA["pred"], [DATA["ref"]]).score, abs=1e-9)
+    assert res.metrics["bleu"] == pytest.approx(
+        sacrebleu.corpus_bleu(DATA["pred"], [DATA["ref"]]).score, abs=1e-9
+    )
     assert "rouge.rougeL_fmeasure" in res.metrics and "bleu.bp" in res.metrics
     assert res.per_item.columns[:3] == ["id", "exact_match", "squad_f1.f1"]
     assert "bleu" in res.per_item.columns and "rouge.rouge1_fmeasure" in res.per_item.columns
@@ -55,7 +57,9 @@ def test_evaluate_inputs_kwargs_and_callables():
 
 def test_evaluate_math_metric_with_extraction():
     data = {"out": [r"so \boxed{\frac{1}{2}}", r"\boxed{3}"], "gold": ["0.5", "4"]}
-    res = evaluate(data, "out", "gold", ["math"], metric_kwargs={"math": {"extract": "boxed", "use_sympy": False}})
+    res = evaluate(
+        data, "out", "gold", ["math"], metric_kwargs={"math": {"extract": "boxed", "use_sympy": False}}
+    )
     assert res.metrics["math"] == 0.5 and res.per_item["math"].to_list() == [True, False]
     assert res.metrics["math.by_numeric"] >= 1
 

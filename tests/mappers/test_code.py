@@ -66,9 +66,9 @@ def test_taco_padding_and_list_outputs():
     spec = {"inputs": [[1, 2], [3, 4], [5, 6]], "outputs": [[3]], "fn_name": "add"}
     assert _run([json.dumps(spec)]) == [
         [
-            {"input": "[1, 2]", "output": "3", "testtype": "functional", "fn_name": "add"},
-            {"input": "[3, 4]", "output": "3", "testtype": "functional", "fn_name": "add"},
-            {"input": "[5, 6]", "output": "3", "testtype": "functional", "fn_name": "add"},
+            {"input": "1\n2", "output": "3", "testtype": "functional", "fn_name": "add"},
+            {"input": "3\n4", "output": "3", "testtype": "functional", "fn_name": "add"},
+            {"input": "5\n6", "output": "3", "testtype": "functional", "fn_name": "add"},
         ]
     ]
 

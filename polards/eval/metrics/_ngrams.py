@@ -38,7 +38,9 @@ def clipped_matches(
     )
 
 
-def clipped_matches_lists(hyp: pl.Series, ref_rows: np.ndarray, ref_toks: pl.Series, max_order: int) -> np.ndarray:
+def clipped_matches_lists(
+    hyp: pl.Series, ref_rows: np.ndarray, ref_toks: pl.Series, max_order: int
+) -> np.ndarray:
     """Same as :func:`clipped_matches` on Polars list columns.
 
     ``hyp`` holds one token list per row; reference ``k`` (token list ``ref_toks[k]``) belongs to row

@@ -28,7 +28,15 @@ from polards.eval.metrics._common import MetricResult, as_reference_lists, as_st
 from polards.eval.metrics._ngrams import clipped_matches_lists
 from polards.exceptions import InvalidArgumentError
 
-__all__ = ["SMOOTH_DEFAULTS", "bleu_statistics", "compute_bleu", "corpus_bleu", "sentence_bleu", "tokenize_13a", "tokens_expr"]
+__all__ = [
+    "SMOOTH_DEFAULTS",
+    "bleu_statistics",
+    "compute_bleu",
+    "corpus_bleu",
+    "sentence_bleu",
+    "tokenize_13a",
+    "tokens_expr",
+]
 
 SMOOTH_DEFAULTS: dict[str, float | None] = {"none": None, "floor": 0.1, "add-k": 1, "exp": None}
 

@@ -30,7 +30,7 @@ def pairs_frame(preds: list[str], refs: list[list[str]]) -> pl.DataFrame:
         {"item": range(len(preds)), "pred": preds, "ref": refs},
         schema={"item": pl.Int64, "pred": pl.String, "ref": pl.List(pl.String)},
     )
-    return df.explode("ref")
+    return df.explode("ref", empty_as_null=True)
 
 
 def exact_match(

@@ -66,7 +66,11 @@ def _tokens_series(texts: list[str], use_stemmer: bool) -> pl.Series:
     longer than 3 characters is stemmed once.
     """
     low = pl.Series("t", [t.lower() for t in texts], dtype=pl.String)
-    toks = low.str.replace_all(r"[^a-z0-9]+", " ").str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
+    toks = (
+        low.str.replace_all(r"[^a-z0-9]+", " ")
+        .str.split(" ")
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )
     if use_stemmer and len(toks):
         vocab = toks.explode().drop_nulls().unique()
         long = vocab.filter(vocab.str.len_bytes() > 3).to_list()
