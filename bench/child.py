@@ -37,6 +37,7 @@ def _preimport(impl: str) -> None:
     """Import the implementation's library before the clock starts (import time is reported apart)."""
     if impl.startswith("polards"):
         import pandas  # noqa: F401  (polards' Features.from_arrow_schema imports it on first use; datasets at import)
+
         import polards.dataset.dataset  # noqa: F401
         import polards.loading  # noqa: F401
     elif impl.startswith("datasets"):

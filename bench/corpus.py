@@ -28,7 +28,9 @@ SOURCES = [f"source_{i}" for i in range(12)]
 
 
 def _sentence_pool(rng: np.random.Generator, n: int = 4096) -> np.ndarray:
-    syll = np.array(["ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "de", "an", "el", "or", "ux", "ve", "zi", "ho"])
+    syll = np.array(
+        ["ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "de", "an", "el", "or", "ux", "ve", "zi", "ho"]
+    )
     words = np.array(["".join(rng.choice(syll, size=rng.integers(1, 4))) for _ in range(2000)])
     out = []
     for _ in range(n):
@@ -55,7 +57,9 @@ def chat_frame(rng: np.random.Generator, pool: np.ndarray, start: int, n: int) -
     pos = np.arange(total) - np.repeat(offsets[:-1], turns)
     role = np.where(pos % 2 == 0, "user", "assistant")
     content = _texts(rng, pool, total, 1, 6).to_arrow()
-    msgs = pa.StructArray.from_arrays([pa.array(role, type=pa.large_string()), content], names=["role", "content"])
+    msgs = pa.StructArray.from_arrays(
+        [pa.array(role, type=pa.large_string()), content], names=["role", "content"]
+    )
     messages = pl.Series("messages", pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), msgs)))
     return pl.DataFrame(
         {
@@ -76,7 +80,11 @@ def gsm8k_frame(rng: np.random.Generator, pool: np.ndarray, start: int, n: int) 
         pl.when(pl.lit(kind < 0.08))
         .then(pl.lit(final) + pl.lit(".5"))  # a decimal: not an integer
         .when(pl.lit(kind > 0.95) & (pl.lit(value) >= 1000))
-        .then(pl.lit(pl.Series(value // 1000).cast(pl.String)) + "," + pl.lit(pl.Series(value % 1000)).cast(pl.String).str.zfill(3))
+        .then(
+            pl.lit(pl.Series(value // 1000).cast(pl.String))
+            + ","
+            + pl.lit(pl.Series(value % 1000)).cast(pl.String).str.zfill(3)
+        )
         .otherwise(pl.lit(final))
     ).to_series()
     return pl.DataFrame({"question": q, "answer": steps + "\n#### " + final})
@@ -126,7 +134,9 @@ def write_corpus(root: str, rows: int, corpus: str, seed: int = 0) -> str:
         df.write_parquet(tmp, row_group_size=ROW_GROUP, compression="zstd", statistics=True)
         os.replace(tmp, os.path.join(data, name))
     with open(os.path.join(repo, "README.md"), "w") as fh:
-        fh.write(f"---\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train-*\n---\n# bench/{corpus} ({rows} rows, seed {seed})\n")
+        fh.write(
+            f"---\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train-*\n---\n# bench/{corpus} ({rows} rows, seed {seed})\n"
+        )
     return repo
 
 

@@ -6,7 +6,14 @@ import os
 import platform
 from typing import Any
 
-DATASETS_SIDE = ("datasets:cold", "datasets:warm", "datasets:arrow", "datasets:hot", "datasets:stream", "reference")
+DATASETS_SIDE = (
+    "datasets:cold",
+    "datasets:warm",
+    "datasets:arrow",
+    "datasets:hot",
+    "datasets:stream",
+    "reference",
+)
 
 
 def machine() -> dict[str, Any]:
@@ -56,7 +63,14 @@ def markdown(results: dict[str, Any]) -> str:
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     order = list(WORKLOADS)
-    keys = sorted(runs, key=lambda k: (order.index(runs[k]["workload"]) if runs[k]["workload"] in order else 99, runs[k]["rows"], k))
+    keys = sorted(
+        runs,
+        key=lambda k: (
+            order.index(runs[k]["workload"]) if runs[k]["workload"] in order else 99,
+            runs[k]["rows"],
+            k,
+        ),
+    )
     for k in keys:
         r = runs[k]
         w, impl, rows = r["workload"], r["impl"], r["rows"]
@@ -66,12 +80,26 @@ def markdown(results: dict[str, Any]) -> str:
             why = r.get("skipped") and f"skipped: {r['skipped']}" or f"failed: {r['error']}"
             lines.append(f"| {title} | {size} | {impl} | - | - | - | - | - | - | {why.replace('|', '/')} |")
             continue
-        base = "polars:stream" if impl.endswith(":stream") and f"{w}|polars:stream|{rows}" in runs else "polars"
+        base = (
+            "polars:stream" if impl.endswith(":stream") and f"{w}|polars:stream|{rows}" in runs else "polars"
+        )
         pl_ = runs.get(f"{w}|{base}|{rows}", {})
-        pds_key = "polards:stream" if impl.endswith(":stream") and f"{w}|polards:stream|{rows}" in runs else "polards"
+        pds_key = (
+            "polards:stream"
+            if impl.endswith(":stream") and f"{w}|polards:stream|{rows}" in runs
+            else "polards"
+        )
         pds = runs.get(f"{w}|{pds_key}|{rows}", {})
-        vs_pl = r["wall_median_s"] / pl_["wall_median_s"] if impl.startswith("polards") and pl_.get("wall_median_s") else None
-        vs_pds = r["wall_median_s"] / pds["wall_median_s"] if impl in DATASETS_SIDE and pds.get("wall_median_s") else None
+        vs_pl = (
+            r["wall_median_s"] / pl_["wall_median_s"]
+            if impl.startswith("polards") and pl_.get("wall_median_s")
+            else None
+        )
+        vs_pds = (
+            r["wall_median_s"] / pds["wall_median_s"]
+            if impl in DATASETS_SIDE and pds.get("wall_median_s")
+            else None
+        )
         summ = ", ".join(f"{a}={b}" for a, b in r.get("summary", {}).items())
         lines.append(
             f"| {title} | {size} | {impl} | {_fmt(r['wall_min_s'])} | {_fmt(r['wall_median_s'])} | {_fmt(r['cpu_median_s'])} | "
@@ -94,7 +122,9 @@ def plots(results: dict[str, Any], folder: str) -> list[str]:
     for r in results["runs"].values():
         if "wall_median_s" not in r:
             continue
-        by_w.setdefault(r["workload"], {}).setdefault(r["impl"], []).append((r["rows"], r["wall_median_s"], r["peak_rss_mb"]))
+        by_w.setdefault(r["workload"], {}).setdefault(r["impl"], []).append(
+            (r["rows"], r["wall_median_s"], r["peak_rss_mb"])
+        )
     out = []
     for w, impls in sorted(by_w.items()):
         if all(len(v) < 2 for v in impls.values()):

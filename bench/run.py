@@ -56,13 +56,36 @@ def _env(base: dict[str, str], impl: str, rows: int, out: str, tmp: str) -> dict
     return env
 
 
-def run_child(workload: str, impl: str, root: str, rows: int, out: str, timeout: float, extra: dict[str, Any]) -> dict[str, Any]:
+def run_child(
+    workload: str, impl: str, root: str, rows: int, out: str, timeout: float, extra: dict[str, Any]
+) -> dict[str, Any]:
     """One run in a fresh process (its scratch folder removed afterwards); a dict with the measures or an error."""
     tmp = tempfile.mkdtemp(prefix=f"run-{workload}-", dir=os.path.join(out, "tmp"))
-    cmd = [sys.executable, "-m", "bench.child", workload, impl, "--root", root, "--rows", str(rows), "--tmp", tmp, "--extra", json.dumps(extra)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.child",
+        workload,
+        impl,
+        "--root",
+        root,
+        "--rows",
+        str(rows),
+        "--tmp",
+        tmp,
+        "--extra",
+        json.dumps(extra),
+    ]
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, env=_env(os.environ, impl, rows, out, tmp), capture_output=True, text=True, timeout=timeout, cwd=os.path.dirname(HERE))
+        proc = subprocess.run(
+            cmd,
+            env=_env(os.environ, impl, rows, out, tmp),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=os.path.dirname(HERE),
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timeout after {timeout:.0f}s"}
     finally:
@@ -97,7 +120,9 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="polards benchmark runner")
-    p.add_argument("--quick", action="store_true", help="tiny corpus, one repeat, polards + Polars only (CI smoke test)")
+    p.add_argument(
+        "--quick", action="store_true", help="tiny corpus, one repeat, polards + Polars only (CI smoke test)"
+    )
     p.add_argument("--sizes", type=int, nargs="+", default=None)
     p.add_argument("--repeat", type=int, default=None)
     p.add_argument("--out", default=os.path.join(HERE, "out"))
@@ -105,9 +130,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workloads", nargs="+", default=None)
     p.add_argument("--impls", nargs="+", default=None)
     p.add_argument("--timeout", type=float, default=900.0)
-    p.add_argument("--merge", action="store_true", help="update an existing results.json instead of starting anew")
+    p.add_argument(
+        "--merge", action="store_true", help="update an existing results.json instead of starting anew"
+    )
     p.add_argument("--report-only", action="store_true", help="rewrite the table and plots from results.json")
-    p.add_argument("--publish", action=argparse.BooleanOptionalAction, default=None, help="copy results to bench/ (default: not with --quick)")
+    p.add_argument(
+        "--publish",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="copy results to bench/ (default: not with --quick)",
+    )
     a = p.parse_args(argv)
     sizes = a.sizes or ([2000] if a.quick else [100_000, 300_000])
     repeat = a.repeat or (1 if a.quick else 3)
@@ -147,12 +179,22 @@ def main(argv: list[str] | None = None) -> int:
                             break
                     results["runs"][key] = {"workload": w, "impl": impl, "rows": rows, **aggregate(runs)}
                     agg = results["runs"][key]
-                    msg = agg.get("error") or f"{agg['wall_median_s']:.3f}s {agg['peak_rss_mb']:.0f}MB {agg['summary']}"
+                    msg = (
+                        agg.get("error")
+                        or f"{agg['wall_median_s']:.3f}s {agg['peak_rss_mb']:.0f}MB {agg['summary']}"
+                    )
                     print(f"{w:4} {impl:16} {rows:>8} {msg}", flush=True)
                     with open(json_path, "w") as fh:
                         json.dump(results, fh, indent=1)
             for k, why in SKIPPED.items():
-                results["runs"][f"{k[0]}|{k[1]}|{sizes[0]}"] = {"workload": k[0], "impl": k[1], "rows": sizes[0], "skipped": why}
+                if k[0] not in workloads or (impls_filter and k[1] not in impls_filter):
+                    continue
+                results["runs"][f"{k[0]}|{k[1]}|{sizes[0]}"] = {
+                    "workload": k[0],
+                    "impl": k[1],
+                    "rows": sizes[0],
+                    "skipped": why,
+                }
         with open(json_path, "w") as fh:
             json.dump(results, fh, indent=1)
     md = report.markdown(results)

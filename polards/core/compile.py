@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from polards.core import map_cache
 from polards.core import steps as st
 from polards.core.udf import run_python_map, udf_output_schema
 
@@ -15,9 +16,17 @@ Plan = tuple[Any, ...]
 
 
 def compile_plan(plan: Plan) -> pl.LazyFrame:
-    """The LazyFrame of a plan. Cheap: builds the Polars plan, runs nothing."""
-    lf = _root(plan[0])
-    for step in plan[1:]:
+    """The LazyFrame of a plan. Cheap: builds the Polars plan, runs nothing.
+
+    A Python map/filter step with a cached result (see :mod:`polards.core.map_cache`) compiles to a scan of it.
+    """
+    start, lf = 1, None
+    for i in range(len(plan) - 1, 0, -1):
+        if isinstance(plan[i], st.PythonMap) and (lf := map_cache.lookup(plan[: i + 1])) is not None:
+            start = i + 1
+            break
+    lf = _root(plan[0]) if lf is None else lf
+    for step in plan[start:]:
         lf = _apply(step, lf)
     return lf
 

@@ -144,7 +144,11 @@ class _Hasher:
             # a callable object (e.g. a schema Mapper): its class and its attributes
             self.put("callable", f"{type(fn).__module__}.{type(fn).__qualname__}")
             self.function(type(fn).__call__, depth + 1)
-            attrs = dataclasses.asdict(fn) if dataclasses.is_dataclass(fn) and not isinstance(fn, type) else vars(fn)
+            attrs = (
+                dataclasses.asdict(fn)
+                if dataclasses.is_dataclass(fn) and not isinstance(fn, type)
+                else vars(fn)
+            )
             self.value(attrs, depth + 1)
         else:
             self.value(pickle.dumps(fn, protocol=4))

@@ -1,41 +1,46 @@
-"""``Dataset.cache()``: materialise a plan once to Arrow IPC and scan it memory-mapped afterwards."""
+"""``Dataset.cache()``: materialise a plan once to Arrow IPC and scan it memory-mapped afterwards.
+
+The file is named by the plan's fingerprint (:mod:`polards.core.fingerprint`: source file identities or an
+in-memory frame's bytes, step parameters, function code), so ``cache()`` on an identical pipeline, in this
+process or a later one, reuses it instead of recomputing. Epoch 2+ iteration and random access then read the
+memory-mapped file (zero-copy) and the handle keeps the lazy API (it is a ``scan_ipc``).
+
+>>> import tempfile, polars as pl
+>>> from polards import Dataset
+>>> d = tempfile.mkdtemp()
+>>> ds = Dataset.from_dict({"a": [1, 2, 3]}).filter(pl.col("a") > 1)
+>>> c1, c2 = ds.cache(d), ds.cache(d)
+>>> c1.cache_files == c2.cache_files, c1["a"]
+(True, [2, 3])
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
+import uuid
 from typing import Any
 
 import polars as pl
 
-
-def cache_root(cache_dir: str | None = None) -> str:
-    root = (
-        cache_dir
-        or os.environ.get("POLARDS_CACHE")
-        or os.path.join(os.path.expanduser("~"), ".cache", "polards")
-    )
-    os.makedirs(os.path.join(root, "materialized"), exist_ok=True)
-    return os.path.join(root, "materialized")
+from polards.core.fingerprint import fingerprint_plan
+from polards.core.map_cache import cache_root, plan_cache_files, write_atomic
 
 
 def cache_dataset(ds: Any, cache_dir: str | None = None) -> Any:
+    """A new handle reading ``ds``'s rows from an Arrow IPC file in the cache (written if missing)."""
+    from polards.core import map_cache
     from polards.core import steps as st
+    from polards.core.compile import compile_plan
     from polards.dataset.dataset import Dataset
 
-    plan_text = ds.explain(optimized=False)
-    key = hashlib.sha256(plan_text.encode()).hexdigest()[:24]
-    path = os.path.join(cache_root(cache_dir), f"{key}.arrow")
+    key = fingerprint_plan(ds._plan) or f"unhashable-{uuid.uuid4().hex}"
+    path = os.path.join(cache_root(cache_dir, "materialized"), f"{key}.arrow")
     if not os.path.exists(path):
-        tmp = f"{path}.tmp-{os.getpid()}"
-        try:
-            ds.lazy().sink_ipc(tmp, compression="uncompressed")
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        map_cache.materialize(ds._plan, compile_plan)  # Python steps' own cache entries first
+        write_atomic(ds.lazy(), path)
+    lf = pl.scan_ipc(path)
     out = Dataset(
-        (st.Source(pl.scan_ipc(path), f"cache {path}", (path,), "arrow"),),
+        (st.Source(lf, f"cache {path}", (path,), "arrow"),),
         ds.features,
         format=ds._format,
         split=ds.split,
@@ -45,10 +50,16 @@ def cache_dataset(ds: Any, cache_dir: str | None = None) -> Any:
     return out
 
 
+def cache_files(ds: Any) -> list[str]:
+    """The cache files a dataset reads or wrote: its ``cache()`` file and its Python steps' results."""
+    files = list(ds._memo.get("cache_files", []))
+    return files + [f for f in plan_cache_files(ds._plan) if f not in files]
+
+
 def cleanup_cache_files(ds: Any) -> int:
-    files = ds._memo.get("cache_files", [])
+    """Delete the dataset's cache files (as ``datasets``); returns how many were removed."""
     removed = 0
-    for f in files:
+    for f in cache_files(ds):
         if os.path.exists(f):
             os.remove(f)
             removed += 1

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from polards.core import map_cache
 from polards.core import steps as st
 from polards.core.compile import Plan, append, compile_plan, count_rows, describe, known_prefix
 from polards.dataset import construct, formatting, render
@@ -196,6 +197,7 @@ class Dataset:
     def _frame(self) -> pl.DataFrame:
         """The whole dataset, collected once per handle and rechunked for random access."""
         if "frame" not in self._memo:
+            map_cache.materialize(self._plan, compile_plan)
             self._memo["frame"] = self.lazy().collect().rechunk()
             self._memo["len"] = self._memo["frame"].height
         return self._memo["frame"]
@@ -448,16 +450,23 @@ class Dataset:
         batched: bool = False,
         batch_size: int | None = 1000,
         fn_kwargs: dict[str, Any] | None = None,
+        load_from_cache_file: bool | None = None,
+        cache_file_name: str | None = None,
         **kw: Any,
     ) -> Dataset:
-        """Keep rows where ``function`` is true; a Polars expression runs as a native filter."""
+        """Keep rows where ``function`` is true; a Polars expression runs as a native filter.
+
+        A Python function's result over a file-backed dataset is cached under the plan's fingerprint and reused
+        by identical reruns (``load_from_cache_file=False`` recomputes; see :mod:`polards.core.map_cache`)."""
         if function is None:
             return self
         if isinstance(function, pl.Expr):
             return self._with(st.Filter(function))
-        return self._with(
-            self._python_step(function, with_indices, input_columns, batched, batch_size, fn_kwargs, (), True)
+        step = self._python_step(
+            function, with_indices, input_columns, batched, batch_size, fn_kwargs, (), True
         )
+        map_cache.set_options(step, load_from_cache_file, cache_file_name)
+        return self._with(step)
 
     def _python_step(
         self,
@@ -501,10 +510,14 @@ class Dataset:
         remove_columns: str | Sequence[str] | None = None,
         fn_kwargs: dict[str, Any] | None = None,
         features: Features | None = None,
+        load_from_cache_file: bool | None = None,
+        cache_file_name: str | None = None,
         **kw: Any,
     ) -> Dataset:
         """``datasets``' ``map``. Polars expressions (a dict name -> expr, or exprs) compile to ``with_columns``;
-        a Python function runs per batch of python values (per row unless ``batched=True``)."""
+        a Python function runs per batch of python values (per row unless ``batched=True``); its result over a
+        file-backed dataset is cached under the plan's fingerprint (``load_from_cache_file``, ``cache_file_name``
+        as in ``datasets``)."""
         remove = _as_list(remove_columns)
         self._require(remove)
         if function is None:
@@ -523,19 +536,19 @@ class Dataset:
             ]
             out = out.remove_columns(kept) if kept else out
         else:
-            out = self._with(
-                self._python_step(
-                    function,
-                    with_indices,
-                    input_columns,
-                    batched,
-                    batch_size,
-                    fn_kwargs,
-                    tuple(remove),
-                    False,
-                    drop_last_batch,
-                )
+            step = self._python_step(
+                function,
+                with_indices,
+                input_columns,
+                batched,
+                batch_size,
+                fn_kwargs,
+                tuple(remove),
+                False,
+                drop_last_batch,
             )
+            map_cache.set_options(step, load_from_cache_file, cache_file_name)
+            out = self._with(step)
         return out.cast(features) if features is not None else out
 
     def with_columns(self, *exprs: pl.Expr, **named: pl.Expr) -> Dataset:
@@ -748,6 +761,20 @@ class Dataset:
         from polards.dataset.cache import cleanup_cache_files
 
         return cleanup_cache_files(self)
+
+    @property
+    def cache_files(self) -> list[dict[str, str]]:
+        """The cache files this dataset reads or wrote, as ``datasets``: ``[{"filename": path}, ...]``."""
+        from polards.dataset.cache import cache_files
+
+        return [{"filename": f} for f in cache_files(self)]
+
+    @property
+    def _fingerprint(self) -> str | None:
+        """A hash of the plan (source files, step parameters, function code), as ``datasets``' fingerprint."""
+        from polards.core.fingerprint import fingerprint_plan
+
+        return fingerprint_plan(self._plan)
 
     def to_ray(self, **kw: Any) -> Any:
         """A ``ray.data.Dataset`` over the same files (see :func:`polards.distributed.to_ray`; needs Ray)."""

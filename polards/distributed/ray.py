@@ -26,12 +26,13 @@ import polars as pl
 import pyarrow as pa
 
 from polards.core import steps as st
-from polards.core.compile import Plan, compile_plan, count_rows, describe
+from polards.core.compile import Plan, compile_plan, count_rows, describe, preserves_len
 from polards.exceptions import InvalidArgumentError, MissingDependencyError, NotDistributableError
 
 ROWS_PER_BLOCK = 65_536  # rows per Ray block emitted by a read task
 IN_MEMORY_ROWS_PER_TASK = 16_384  # an in-memory frame is cut into read tasks of about this many rows
 MAX_IN_MEMORY_TASKS = 64
+POSITION_COLUMN = "__polards_position__"
 
 # expression names that look at more than one row (aggregations, windows, positions): not row-local
 _NON_LOCAL_EXPR = re.compile(
@@ -113,7 +114,11 @@ class _Task:
     def frames(self) -> Iterator[pl.DataFrame]:
         lf = self.root.lazy() if isinstance(self.root, pl.DataFrame) else self.root()
         out = compile_plan((st.Source(lf, "ray read task"), *self.steps)).collect()
-        yield from _conform(out, self.schema).iter_slices(ROWS_PER_BLOCK) if out.height else [_conform(out, self.schema)]
+        yield from (
+            _conform(out, self.schema).iter_slices(ROWS_PER_BLOCK)
+            if out.height
+            else [_conform(out, self.schema)]
+        )
 
 
 def _conform(df: pl.DataFrame, schema: pl.Schema | None) -> pl.DataFrame:
@@ -151,12 +156,16 @@ def _root_tasks(root: Any, steps: tuple[Any, ...], num_blocks: int | None) -> li
     """Read tasks for a plan root followed by row-local ``steps``."""
     if isinstance(root, st.Concat):
         if root.axis != 0:
-            raise NotDistributableError("Cannot distribute 'CONCAT axis=1' (add_column / concatenate_datasets(axis=1)).")
+            raise NotDistributableError(
+                "Cannot distribute 'CONCAT axis=1' (add_column / concatenate_datasets(axis=1))."
+            )
         tasks = []
         for sub in root.plans:
             cut = _local_prefix(sub)
             if cut < len(sub):
-                raise NotDistributableError(f"Cannot distribute the step {_step_name(sub[cut])!r} inside a concatenated dataset.")
+                raise NotDistributableError(
+                    f"Cannot distribute the step {_step_name(sub[cut])!r} inside a concatenated dataset."
+                )
             tasks += _root_tasks(sub[0], (*sub[1:], *steps), num_blocks)
         return tasks
     source_schema = root.lf.collect_schema()
@@ -166,6 +175,71 @@ def _root_tasks(root: Any, steps: tuple[Any, ...], num_blocks: int | None) -> li
     n = num_blocks or max(1, min(MAX_IN_MEMORY_TASKS, math.ceil(frame.height / IN_MEMORY_ROWS_PER_TASK)))
     bounds = [(i * frame.height // n, (i + 1) * frame.height // n) for i in range(n)]
     return [_Task(frame.slice(a, b - a), steps, None, (), b - a) for a, b in bounds]
+
+
+def _count_task(task: _Task) -> int:
+    lf = task.root.lazy() if isinstance(task.root, pl.DataFrame) else task.root()
+    return int(compile_plan((st.Source(lf, "ray count"), *task.steps)).select(pl.len()).collect().item())
+
+
+def _task_row_counts(tasks: list[_Task]) -> list[int]:
+    """Rows each read task yields: known for in-memory blocks whose steps keep the row count, else counted by
+    Ray tasks in parallel (for parquet files and column-only steps Polars reads only the footers)."""
+    known = [
+        t.num_rows if t.num_rows is not None and all(preserves_len(s) for s in t.steps) else None
+        for t in tasks
+    ]
+    todo = [i for i, k in enumerate(known) if k is None]
+    if todo:
+        ray = import_ray()
+        count = ray.remote(num_cpus=1)(_count_task)
+        for i, n in zip(todo, ray.get([count.remote(tasks[i]) for i in todo]), strict=True):
+            known[i] = n
+    return [int(k) for k in known]  # type: ignore[arg-type]
+
+
+def _select_in_tasks(
+    tasks: list[_Task], counts: list[int], step: st.Slice | st.Gather, schema: pl.Schema
+) -> tuple[list[_Task], bool]:
+    """Each task keeps its own rows of a global ``Slice``/``Gather``; returns the tasks and whether the rows
+    must be sorted back (by :data:`POSITION_COLUMN`) into the selection's order."""
+    ends = np.cumsum(counts, dtype=np.int64)
+    starts = ends - np.asarray(counts, dtype=np.int64)
+    out: list[_Task] = []
+    reorder = False
+    if isinstance(step, st.Slice):
+        total = int(ends[-1]) if len(ends) else 0
+        lo_all = min(step.offset, total)
+        hi_all = total if step.length is None else min(total, lo_all + step.length)
+        for t, a, b in zip(tasks, starts, ends, strict=True):
+            lo, hi = max(lo_all, int(a)), min(hi_all, int(b))
+            if hi > lo:
+                out.append(_with_steps(t, (st.Slice(lo - int(a), hi - lo),), None))
+    else:
+        idx = np.asarray(step.indices, dtype=np.int64)
+        reorder = bool(len(idx) > 1 and np.any(np.diff(idx) < 0))
+        owner = np.searchsorted(ends, idx, side="right")
+        order = np.argsort(owner, kind="stable")
+        bounds = np.searchsorted(owner[order], np.arange(len(tasks) + 1))
+        pos_schema = pl.Schema({**schema, POSITION_COLUMN: pl.Int64})
+        for k, t in enumerate(tasks):
+            pos = order[bounds[k] : bounds[k + 1]]
+            if len(pos) == 0:
+                continue
+            extra: tuple[Any, ...] = (st.Gather(idx[pos] - starts[k], "select"),)
+            if reorder:
+                extra += (
+                    st.WithColumns((pl.lit(pl.Series(POSITION_COLUMN, pos, dtype=pl.Int64)),), "position"),
+                )
+            out.append(_with_steps(t, extra, pos_schema if reorder else None))
+    if not out and tasks:  # an empty selection still has a schema
+        out.append(_with_steps(tasks[0], (st.Slice(0, 0),), None))
+        reorder = False
+    return out, reorder
+
+
+def _with_steps(task: _Task, steps: tuple[Any, ...], schema: pl.Schema | None) -> _Task:
+    return _Task(task.root, (*task.steps, *steps), schema, task.files, None)
 
 
 def _same_columns(root: st.Source, schema: pl.Schema) -> bool:
@@ -192,10 +266,14 @@ def _read_dataset(tasks: list[_Task], schema: pl.Schema, label: str) -> Any:
         def estimate_inmemory_data_size(self) -> int | None:
             return None
 
-        def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None, data_context: Any = None) -> list[Any]:
+        def get_read_tasks(
+            self, parallelism: int, per_task_row_limit: int | None = None, data_context: Any = None
+        ) -> list[Any]:
             out = []
             for task in tasks:
-                meta = BlockMetadata(num_rows=task.num_rows, size_bytes=None, exec_stats=None, input_files=task.files)
+                meta = BlockMetadata(
+                    num_rows=task.num_rows, size_bytes=None, exec_stats=None, input_files=task.files
+                )
                 out.append(ReadTask(_read_fn(task, schema), meta, per_task_row_limit=per_task_row_limit))
             return out
 
@@ -203,8 +281,10 @@ def _read_dataset(tasks: list[_Task], schema: pl.Schema, label: str) -> Any:
 
 
 def _read_fn(task: _Task, schema: pl.Schema) -> Callable[[], Iterator[pa.Table]]:
+    own = task.schema if task.schema is not None else schema
+
     def read() -> Iterator[pa.Table]:
-        for df in _Task(task.root, task.steps, schema, task.files, task.num_rows).frames():
+        for df in _Task(task.root, task.steps, own, task.files, task.num_rows).frames():
             yield to_arrow_block(df)
 
     return read
@@ -230,7 +310,11 @@ def _global_op(step: Any, plan_before: Plan) -> tuple[str, Any] | None:
     """The Ray operation (name, argument) for a global plan step (``None``: nothing to do), or an error."""
     if isinstance(step, st.Sort):
         return ("sort", (list(step.by), list(step.descending)))
-    if isinstance(step, st.Gather) and step.label == "shuffle" and len(step.indices) == count_rows(plan_before):
+    if (
+        isinstance(step, st.Gather)
+        and step.label == "shuffle"
+        and len(step.indices) == count_rows(plan_before)
+    ):
         return ("random_shuffle", _seed_of(step.indices))
     if isinstance(step, st.Slice) and step.offset == 0:
         return None if step.length is None else ("limit", step.length)
@@ -258,6 +342,7 @@ class RayStages:
 
     head: Plan
     schema: pl.Schema
+    selection: st.Slice | st.Gather | None  # a row selection right after the head, run inside the read tasks
     tail: tuple[tuple[tuple[str, Any] | None, tuple[Any, ...], pl.Schema | None], ...]
 
 
@@ -270,6 +355,16 @@ def plan_stages(plan: Plan) -> RayStages:
     schema = compile_plan(head).collect_schema()  # also fixes the output schema of Python maps, once
     tail = []
     i = cut
+    selection = None
+    if i < len(plan) and _is_pushable_selection(plan[i], plan[:i]):
+        selection = plan[i]
+        j = i + 1
+        while j < len(plan) and _non_local_reason(plan[j]) is None:
+            j += 1
+        tail.append(
+            (None, tuple(plan[i + 1 : j]), compile_plan(plan[:j]).collect_schema() if j > i + 1 else None)
+        )
+        i = j
     while i < len(plan):
         op = _global_op(plan[i], plan[:i])
         j = i + 1
@@ -278,16 +373,31 @@ def plan_stages(plan: Plan) -> RayStages:
         local = tuple(plan[i + 1 : j])
         tail.append((op, local, compile_plan(plan[:j]).collect_schema() if local else None))
         i = j
-    return RayStages(head, schema, tuple(tail))
+    return RayStages(head, schema, selection, tuple(tail))
+
+
+def _is_pushable_selection(step: Any, before: Plan) -> bool:
+    """A ``select``/``skip``/``shard`` right after the row-local head: it runs exactly inside the read tasks
+    (each task keeps its own rows of the selection). A full shuffle stays a Ray ``random_shuffle`` and a
+    ``take`` a Ray ``limit`` (both cheaper)."""
+    if isinstance(step, st.Slice):
+        return step.offset > 0
+    if isinstance(step, st.Gather):
+        return not (step.label == "shuffle" and len(step.indices) == count_rows(before))
+    return False
 
 
 def _check_concat(root: st.Concat) -> None:
     if root.axis != 0:
-        raise NotDistributableError("Cannot distribute 'CONCAT axis=1' (add_column / concatenate_datasets(axis=1)).")
+        raise NotDistributableError(
+            "Cannot distribute 'CONCAT axis=1' (add_column / concatenate_datasets(axis=1))."
+        )
     for sub in root.plans:
         cut = _local_prefix(sub)
         if cut < len(sub):
-            raise NotDistributableError(f"Cannot distribute the step {_step_name(sub[cut])!r} inside a concatenated dataset.")
+            raise NotDistributableError(
+                f"Cannot distribute the step {_step_name(sub[cut])!r} inside a concatenated dataset."
+            )
         if isinstance(sub[0], st.Concat):
             _check_concat(sub[0])
 
@@ -302,7 +412,17 @@ def dataset_to_ray(ds: Any, *, num_blocks: int | None = None) -> Any:
     """``ray.data.Dataset`` of a map-style :class:`~polards.Dataset` (see :func:`to_ray`)."""
     stages = plan_stages(ds._plan)
     tasks = _root_tasks(stages.head[0], tuple(stages.head[1:]), num_blocks)
+    reorder = False
+    if stages.selection is not None:
+        tasks, reorder = _select_in_tasks(tasks, _task_row_counts(tasks), stages.selection, stages.schema)
     rds = _preserve_order(_read_dataset(tasks, stages.schema, "polards"))
+    if reorder:  # rows of an unordered select() come back to the selection's order
+        rds = rds.sort(POSITION_COLUMN)
+        rds = rds.map_batches(
+            _block_fn((st.Project(tuple(stages.schema)),), stages.schema),
+            batch_format="pyarrow",
+            batch_size=None,
+        )
     for op, local, schema in stages.tail:
         rds = _apply_op(rds, op)
         if local:
@@ -327,7 +447,9 @@ def iterable_to_ray(ds: Any) -> Any:
 
         def read() -> Iterator[pa.Table]:
             for df in local._stream(ROWS_PER_BLOCK):
-                yield to_arrow_block(_conform(df, schema) if schema is not None and set(df.columns) == set(schema) else df)
+                yield to_arrow_block(
+                    _conform(df, schema) if schema is not None and set(df.columns) == set(schema) else df
+                )
 
         return read
 
@@ -344,7 +466,9 @@ def iterable_to_ray(ds: Any) -> Any:
         elif _op_is_local(op, _Lazy):
             rds = rds.map_batches(_stream_block_fn(op, ds), batch_format="pyarrow", batch_size=None)
         else:
-            raise NotDistributableError(f"Cannot distribute the iterable step {op.label!r}: it depends on the order of the whole stream.")
+            raise NotDistributableError(
+                f"Cannot distribute the iterable step {op.label!r}: it depends on the order of the whole stream."
+            )
         i += 1
     return rds
 
@@ -386,7 +510,9 @@ def _shards_dataset(reads: list[Callable[[], Iterator[pa.Table]]]) -> Any:
         def estimate_inmemory_data_size(self) -> int | None:
             return None
 
-        def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None, data_context: Any = None) -> list[Any]:
+        def get_read_tasks(
+            self, parallelism: int, per_task_row_limit: int | None = None, data_context: Any = None
+        ) -> list[Any]:
             meta = BlockMetadata(num_rows=None, size_bytes=None, exec_stats=None, input_files=None)
             return [ReadTask(r, meta, per_task_row_limit=per_task_row_limit) for r in reads]
 
@@ -424,7 +550,9 @@ def to_ray(ds: Any, **kw: Any) -> Any:
         return dataset_to_ray(ds, **kw)
     if isinstance(ds, IterableDataset):
         return iterable_to_ray(ds)
-    raise InvalidArgumentError(f"to_ray expects a polards Dataset or IterableDataset, got {type(ds).__name__}.")
+    raise InvalidArgumentError(
+        f"to_ray expects a polards Dataset or IterableDataset, got {type(ds).__name__}."
+    )
 
 
 def from_ray(ray_ds: Any) -> Any:
@@ -443,7 +571,11 @@ def from_ray(ray_ds: Any) -> Any:
     else:
         schema = ray_ds.schema()
         arrow_schema = getattr(schema, "base_schema", None)
-        frame = pl.from_arrow(arrow_schema.empty_table()) if isinstance(arrow_schema, pa.Schema) else pl.DataFrame()
+        frame = (
+            pl.from_arrow(arrow_schema.empty_table())
+            if isinstance(arrow_schema, pa.Schema)
+            else pl.DataFrame()
+        )
     assert isinstance(frame, pl.DataFrame)
     return Dataset.from_polars(frame)
 
@@ -475,7 +607,7 @@ def map_batches(
     engine
         ``"ray"``, or ``"local"`` to run ``ds.map(fn, batched=True)`` in this process.
     batch_size
-        Rows per call of ``fn``.
+        Rows per call of ``fn``; each batch is one Ray task (retried on its own if its worker dies).
     concurrency
         At most this many Ray tasks run ``fn`` at once (``None``: Ray decides).
     num_cpus, **ray_remote_args
@@ -489,7 +621,14 @@ def map_batches(
     from polards.dataset.dataset import Dataset
 
     if engine == "local":
-        return ds.map(fn, batched=True, batch_size=batch_size, input_columns=input_columns, remove_columns=remove_columns, fn_kwargs=fn_kwargs)
+        return ds.map(
+            fn,
+            batched=True,
+            batch_size=batch_size,
+            input_columns=input_columns,
+            remove_columns=remove_columns,
+            fn_kwargs=fn_kwargs,
+        )
     if engine != "ray":
         raise InvalidArgumentError(f"engine must be 'ray' or 'local', got {engine!r}.")
     if batch_size is None or batch_size < 1:
@@ -498,12 +637,16 @@ def map_batches(
     ds._require(remove)
     step = ds._python_step(fn, False, input_columns, True, batch_size, fn_kwargs, tuple(remove), False)
     rds = to_ray(ds) if isinstance(ds, Dataset) else iterable_to_ray(ds)
+    # blocks of one batch each, so that batches (not whole files) are the unit of parallelism and of retry
+    rds = rds.repartition(target_num_rows_per_block=batch_size)
     extra: dict[str, Any] = {"num_cpus": num_cpus} if num_cpus is not None else {}
     if concurrency is not None:
         from ray.data import TaskPoolStrategy
 
         extra["compute"] = TaskPoolStrategy(size=concurrency)
-    out = rds.map_batches(_python_batch_fn(step), batch_format="pyarrow", batch_size=batch_size, **extra, **ray_remote_args)
+    out = rds.map_batches(
+        _python_batch_fn(step), batch_format="pyarrow", batch_size=batch_size, **extra, **ray_remote_args
+    )
     return from_ray(out)
 
 

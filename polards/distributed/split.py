@@ -66,30 +66,46 @@ def split_dataset_by_node(ds: Any, rank: int, world_size: int, strategy: Strateg
     [3, 2, 2]
     """
     if strategy not in STRATEGIES:
-        raise InvalidArgumentError(f"Invalid strategy {strategy!r}. Expected one of {', '.join(map(repr, STRATEGIES))}.")
+        raise InvalidArgumentError(
+            f"Invalid strategy {strategy!r}. Expected one of {', '.join(map(repr, STRATEGIES))}."
+        )
     if not isinstance(world_size, int) or world_size < 1:
         raise InvalidArgumentError(f"world_size must be a positive integer, got {world_size!r}.")
     if not isinstance(rank, int) or not 0 <= rank < world_size:
-        raise InvalidArgumentError(f"rank must be in [0, {world_size - 1}] for world_size={world_size}, got {rank!r}.")
+        raise InvalidArgumentError(
+            f"rank must be in [0, {world_size - 1}] for world_size={world_size}, got {rank!r}."
+        )
     if isinstance(ds, Dataset):
         if strategy != "auto":
-            raise InvalidArgumentError(f"Map-style datasets only support strategy='auto', but got strategy={strategy!r}.")
+            raise InvalidArgumentError(
+                f"Map-style datasets only support strategy='auto', but got strategy={strategy!r}."
+            )
         return ds.shard(num_shards=world_size, index=rank, contiguous=True)
     if isinstance(ds, IterableDataset):
         return _split_iterable(ds, rank, world_size, strategy)
-    raise InvalidArgumentError(f"split_dataset_by_node expects a polards Dataset or IterableDataset, got {type(ds).__name__}.")
+    raise InvalidArgumentError(
+        f"split_dataset_by_node expects a polards Dataset or IterableDataset, got {type(ds).__name__}."
+    )
 
 
 def _split_iterable(ds: IterableDataset, rank: int, world_size: int, strategy: Strategy) -> IterableDataset:
     n = ds.n_shards
     if strategy == "shards" and n < world_size:
-        msg = (f"Cannot split an iterable dataset with num_shards={n} across world_size={world_size} nodes with "
-               "strategy='shards' because some nodes would not be assigned any shard. Hint: strategy='examples'.")
+        msg = (
+            f"Cannot split an iterable dataset with num_shards={n} across world_size={world_size} nodes with "
+            "strategy='shards' because some nodes would not be assigned any shard. Hint: strategy='examples'."
+        )
         raise InvalidArgumentError(msg)
-    positional = [op.label for op in ds._ops if isinstance(op, _Stream) and op.label.startswith(_POSITIONAL_OPS)]
+    positional = [
+        op.label for op in ds._ops if isinstance(op, _Stream) and op.label.startswith(_POSITIONAL_OPS)
+    ]
     if strategy == "shards" or (strategy == "auto" and n % world_size == 0 and not positional):
         return _ShardSplit.of(ds, rank, world_size)
-    return ds._with(_Stream(_every_nth_row(rank, world_size), f"split_dataset_by_node(rank={rank}, world_size={world_size})"))
+    return ds._with(
+        _Stream(
+            _every_nth_row(rank, world_size), f"split_dataset_by_node(rank={rank}, world_size={world_size})"
+        )
+    )
 
 
 def _every_nth_row(rank: int, world_size: int) -> Any:
@@ -128,4 +144,7 @@ class _ShardSplit(IterableDataset):
         return len(range(self._rank, len(self._shards), self._world_size))
 
     def __repr__(self) -> str:
-        return super().__repr__()[:-1] + f"    node: rank {self._rank} of world_size {self._world_size} (shards)\n}})"
+        return (
+            super().__repr__()[:-1]
+            + f"    node: rank {self._rank} of world_size {self._world_size} (shards)\n}})"
+        )

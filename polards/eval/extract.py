@@ -47,7 +47,7 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------------- boxed
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)")
 _BRACE_RE = re.compile(r"[{}]")
-_BARE_RE = re.compile(r"\s+([A-Za-z0-9.+\-]+)")
+_BARE_RE = re.compile(r"\s+([A-Za-z0-9.+\-]*[A-Za-z0-9])")
 
 
 def _scan_box(text: str, start: int) -> str | None:

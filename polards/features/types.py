@@ -359,6 +359,8 @@ _POLARS_TO_VALUE = {
 
 def feature_from_polars(dtype: pl.DataType) -> Any:
     """The natural feature for a Polars dtype (no ClassLabel/Image: those need metadata)."""
+    if isinstance(dtype, type):  # a dtype class such as pl.Binary, as struct fields may hold
+        dtype = dtype()
     if isinstance(dtype, pl.Struct):
         return {f.name: feature_from_polars(f.dtype) for f in dtype.fields}
     if isinstance(dtype, pl.List):

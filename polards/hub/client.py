@@ -155,6 +155,20 @@ def hub_settings(
     )
 
 
+def hf_api(settings: HubSettings) -> Any:
+    """An ``HfApi`` bound to ``settings``' endpoint and token (never the import-time constants)."""
+    from huggingface_hub import HfApi
+
+    return HfApi(endpoint=settings.endpoint, token=settings.token or False, library_name="polards")
+
+
+def hf_file_system(settings: HubSettings) -> Any:
+    """A fresh ``HfFileSystem`` bound to ``settings``' endpoint and token (no stale instance cache)."""
+    from huggingface_hub import HfFileSystem
+
+    return HfFileSystem(endpoint=settings.endpoint, token=settings.token or False, skip_instance_cache=True)
+
+
 def session() -> Any:
     """The shared ``httpx2.Client`` of ``huggingface_hub`` (connection pooling, proxies, hooks)."""
     from huggingface_hub.utils import get_session

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,7 @@ def _stat_key(path: Path) -> list[int]:
 def _write_stamp(cache_dir: str, repo_id: str, etag: str, blob: Path) -> None:
     stamp = _stamp_path(cache_dir, repo_id, etag)
     stamp.parent.mkdir(parents=True, exist_ok=True)
-    tmp = stamp.with_suffix(f".{os.getpid()}.tmp")
+    tmp = stamp.with_suffix(f".{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     tmp.write_text(json.dumps(_stat_key(blob)))
     os.replace(tmp, stamp)
 
@@ -130,9 +131,7 @@ def _link_snapshot(blob: Path, pointer: Path) -> None:
     target = os.path.relpath(blob, pointer.parent)
     if pointer.is_symlink() and os.readlink(pointer) == target:
         return
-    tmp = pointer.with_name(f".{pointer.name}.{os.getpid()}.tmp")
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
+    tmp = pointer.with_name(f".{pointer.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     os.symlink(target, tmp)
     os.replace(tmp, pointer)
 
@@ -249,6 +248,7 @@ def download_file(
     OfflineCacheMissError
         Offline mode is on and the file is not cached.
     """
+    force = force and not settings.offline  # offline, a verified cached copy is the only possible source
     folder = repo_folder(settings.cache_dir, repo_id)
     blob = folder / "blobs" / entry.etag
     pointer = snapshot_path(settings.cache_dir, repo_id, sha, entry.path)

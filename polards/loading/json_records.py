@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -169,7 +170,7 @@ def to_json_lines(path: str | Path, field: str | None = None) -> Path:
     with FileLock(str(out) + ".lock"):
         if out.exists():
             return out
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        tmp = out.with_name(f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
         opener = gzip.open if str(real).lower().endswith(".gz") else open
         try:
             with opener(real, "rb") as src, tmp.open("w", encoding="utf-8") as dst:

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 import polards as pds
-from polards.distributed import from_ray, map_batches, to_ray
+from polards.distributed import from_ray, map_batches, split_dataset_by_node, to_ray
 from polards.exceptions import NotDistributableError
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'polards[ray]')")
@@ -29,7 +29,10 @@ def cluster() -> Iterator[None]:
         logging_level="ERROR",
         configure_logging=False,
     )
-    ray.data.DataContext.get_current().enable_progress_bars = False
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    # task-based shuffles: the default actor-based one takes ~20 s to spin up on a 2-CPU box
+    ctx.shuffle_strategy = ray.data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
     yield
     ray.shutdown()
 
@@ -40,7 +43,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     paths = []
     for k in range(3):
         n = 40 + 7 * k
-        frame = pl.DataFrame({"id": list(range(k * 100, k * 100 + n)), "text": [f"row {k}-{i}" for i in range(n)]})
+        frame = pl.DataFrame(
+            {"id": list(range(k * 100, k * 100 + n)), "text": [f"row {k}-{i}" for i in range(n)]}
+        )
         path = root / f"part-{k}.parquet"
         frame.write_parquet(path)
         paths.append(str(path))
@@ -74,13 +79,17 @@ def test_global_steps_become_ray_operations(cluster: None, files: list[str]) -> 
     taken = base.take(50)
     assert _rows(from_ray(taken.to_ray())) == _rows(taken)
     with pytest.raises(NotDistributableError, match="SELECT"):
-        base.select([5, 1]).to_ray()
+        base.sort("id").select([5, 1]).to_ray()
 
 
 def test_in_memory_and_concatenated_sources(cluster: None, files: list[str]) -> None:
     mem = pds.Dataset.from_dict({"id": list(range(1000)), "text": ["x"] * 1000})
-    assert _rows(from_ray(mem.filter(pl.col("id") > 990).to_ray(num_blocks=4))) == _rows(mem.filter(pl.col("id") > 990))
-    both = pds.concatenate_datasets([pds.Dataset.from_parquet(files[:1]), mem.filter(pl.col("id") < 5)]).map({"z": pl.col("id") + 1})
+    assert _rows(from_ray(mem.filter(pl.col("id") > 990).to_ray(num_blocks=4))) == _rows(
+        mem.filter(pl.col("id") > 990)
+    )
+    both = pds.concatenate_datasets([pds.Dataset.from_parquet(files[:1]), mem.filter(pl.col("id") < 5)]).map(
+        {"z": pl.col("id") + 1}
+    )
     assert _rows(from_ray(both.to_ray())) == _rows(both)
 
 
@@ -95,6 +104,7 @@ def test_map_batches_survives_a_killed_worker_and_keeps_order(cluster: None, tmp
     ds = pds.Dataset.from_dict({"q": [f"question {i}" for i in range(400)]})
 
     def grade(batch: dict) -> dict:
+        (tmp_path / f"pid-{os.getpid()}").touch()
         if "question 200" in batch["q"] and not marker.exists():
             marker.write_text("x")
             os._exit(1)  # the worker process dies mid-task; Ray must retry the task elsewhere
@@ -102,6 +112,7 @@ def test_map_batches_survives_a_killed_worker_and_keeps_order(cluster: None, tmp
 
     out = map_batches(ds, grade, batch_size=50, concurrency=2)
     assert marker.exists()
+    assert len(list(tmp_path.glob("pid-*"))) >= 2  # the dead worker and at least one other ran batches
     assert out.to_list() == ds.map(grade, batched=True, batch_size=50).to_list()
 
 
@@ -112,3 +123,19 @@ def test_from_ray_round_trip(cluster: None) -> None:
     again = from_ray(ds.to_ray())
     assert again.to_list() == ds.to_list()
     assert pds.from_ray(rds.filter(lambda r: r["a"] > 100)).column_names == ["a", "b", "c"]
+
+
+def test_row_selections_run_exactly_inside_the_read_tasks(cluster: None, files: list[str]) -> None:
+    base = pds.Dataset.from_parquet(files).filter(pl.col("id") % 4 != 1).map({"k": pl.col("id") % 7})
+    n = len(base)
+    cases = {
+        "select unordered": base.select([n - 1, 0, 57, 3, 3, 80]),
+        "skip": base.skip(33),
+        "shard strided": base.shard(3, 2, contiguous=False),
+        "split_dataset_by_node": split_dataset_by_node(base, 1, 3),
+        "train_test_split": base.train_test_split(test_size=0.3, seed=1)["test"],
+        "interleave": pds.interleave_datasets([base, base.filter(pl.col("k") == 1)], probabilities=[0.5, 0.5], seed=2),
+        "empty": base.select([]),
+    }
+    for name, ds in cases.items():
+        assert _rows(from_ray(to_ray(ds))) == _rows(ds), name

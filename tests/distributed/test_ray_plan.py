@@ -15,7 +15,9 @@ from polards.exceptions import MissingDependencyError, NotDistributableError
 
 
 def _run(code: str) -> None:
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
 
 
@@ -55,29 +57,48 @@ def ds() -> pds.Dataset:
 @pytest.mark.parametrize(
     ("make", "culprit"),
     [
-        (lambda d: d.select([3, 1, 2]), "SELECT"),
-        (lambda d: d.skip(2), "SLICE"),
-        (lambda d: d.shuffle(seed=0).select(range(3)), "SHUFFLE+SLICE"),
+        (lambda d: d.sort("a").select([3, 1, 2]), "SELECT"),
+        (lambda d: d.sort("a").skip(2), "SLICE"),
         (lambda d: d.map(lambda r, i: {"c": i}, with_indices=True), "with_indices"),
         (lambda d: d.with_columns(c=pl.col("a") - pl.col("a").mean()), "looks at more than one row"),
         (lambda d: d.with_columns(c=pl.col("a").cum_sum()), "cum_sum"),
         (lambda d: d.batch(3), "batch(3)"),
-        (lambda d: pds.interleave_datasets([d, d]), "SELECT"),
+        (lambda d: pds.interleave_datasets([d, d]).sort("a").select([1, 0]), "SELECT"),
         (lambda d: d.add_column("z", list(range(10))), "axis=1"),
         (lambda d: pds.concatenate_datasets([d.select([1, 0]), d]), "inside a concatenated dataset"),
     ],
 )
-def test_steps_without_a_distributed_equivalent_raise_naming_the_step(ds: pds.Dataset, make: object, culprit: str) -> None:
+def test_steps_without_a_distributed_equivalent_raise_naming_the_step(
+    ds: pds.Dataset, make: object, culprit: str
+) -> None:
     with pytest.raises(NotDistributableError, match="Cannot distribute") as err:
         plan_stages(make(ds)._plan)  # type: ignore[operator]
     assert culprit in str(err.value)
 
 
 def test_row_local_steps_run_in_the_read_tasks_and_global_steps_map_to_ray(ds: pds.Dataset) -> None:
-    local = ds.filter(pl.col("a") > 2).map({"c": pl.col("a") * 2}).rename_column("b", "s").map(lambda r: {"d": r["s"] * 2})
+    local = (
+        ds.filter(pl.col("a") > 2)
+        .map({"c": pl.col("a") * 2})
+        .rename_column("b", "s")
+        .map(lambda r: {"d": r["s"] * 2})
+    )
     stages = plan_stages(local._plan)
     assert stages.head == local._plan and stages.tail == ()
     assert list(stages.schema) == ["a", "s", "c", "d"]
     ops = plan_stages(local.shuffle(seed=1).sort("a").take(3).map({"e": pl.col("c") + 1})._plan).tail
     assert [op[0] for op, _, _ in ops] == ["random_shuffle", "sort", "limit"]
     assert len(ops[-1][1]) == 1 and list(ops[-1][2]) == ["a", "s", "c", "d", "e"]
+
+
+def test_row_selections_right_after_the_head_are_pushed_into_the_read_tasks(ds: pds.Dataset) -> None:
+    for make in (
+        lambda d: d.select([3, 1, 2]),
+        lambda d: d.skip(2),
+        lambda d: d.shard(3, 1, contiguous=False),
+        lambda d: d.shuffle(seed=0).select(range(3)),
+        lambda d: pds.interleave_datasets([d, d]),
+    ):
+        stages = plan_stages(make(ds.filter(pl.col("a") > 1))._plan)
+        assert stages.selection is not None and stages.tail[0][0] is None
+    assert plan_stages(ds.shuffle(seed=0)._plan).selection is None  # a full shuffle stays a random_shuffle

@@ -18,7 +18,10 @@ FAST = settings(max_examples=40, deadline=None)
 
 def _shards(sizes: list[int]) -> list[pl.LazyFrame]:
     starts = [sum(sizes[:i]) for i in range(len(sizes))]
-    return [pl.LazyFrame({"i": list(range(s, s + n))}, schema={"i": pl.Int64}) for s, n in zip(starts, sizes, strict=True)]
+    return [
+        pl.LazyFrame({"i": list(range(s, s + n))}, schema={"i": pl.Int64})
+        for s, n in zip(starts, sizes, strict=True)
+    ]
 
 
 def _ids(ds: object) -> list[int]:
@@ -58,7 +61,9 @@ def test_iterable_ranks_match_datasets_without_shuffle(sizes: list[int], world: 
     epoch=hs.integers(0, 3),
     buffer=hs.integers(1, 9),
 )
-def test_iterable_union_is_exact_with_shuffle_and_set_epoch(sizes: list[int], world: int, seed: int, epoch: int, buffer: int) -> None:
+def test_iterable_union_is_exact_with_shuffle_and_set_epoch(
+    sizes: list[int], world: int, seed: int, epoch: int, buffer: int
+) -> None:
     ds = pds.IterableDataset.from_shards(_shards(sizes)).shuffle(seed=seed, buffer_size=buffer)
     parts = []
     for r in range(world):
@@ -105,8 +110,15 @@ def test_auto_splits_row_wise_after_take_so_the_union_stays_exact() -> None:
 
 def test_explicit_strategies_and_errors() -> None:
     ds = pds.IterableDataset.from_shards(_shards([2, 2, 2]))
-    assert [_ids(split_dataset_by_node(ds, r, 2, strategy="shards")) for r in range(2)] == [[0, 1, 4, 5], [2, 3]]
-    assert [_ids(split_dataset_by_node(ds, r, 3, strategy="examples")) for r in range(3)] == [[0, 3], [1, 4], [2, 5]]
+    assert [_ids(split_dataset_by_node(ds, r, 2, strategy="shards")) for r in range(2)] == [
+        [0, 1, 4, 5],
+        [2, 3],
+    ]
+    assert [_ids(split_dataset_by_node(ds, r, 3, strategy="examples")) for r in range(3)] == [
+        [0, 3],
+        [1, 4],
+        [2, 5],
+    ]
     with pytest.raises(InvalidArgumentError, match="num_shards=3"):
         split_dataset_by_node(ds, 0, 4, strategy="shards")
     with pytest.raises(InvalidArgumentError, match="rank"):

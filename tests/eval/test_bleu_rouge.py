@@ -217,6 +217,16 @@ def test_bit_parallel_lcs_equals_dp(a, b):
     assert lcs_length(a, b) == want
 
 
+@given(st.lists(st.sampled_from("abcd"), max_size=40), st.lists(st.sampled_from("abcd"), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_bit_vector_backtracking_equals_rouge_score_lcs_ind(a, b):
+    from rouge_score.rouge_scorer import lcs_ind
+
+    from polards.eval.metrics.rouge import _lcs_ind
+
+    assert sorted(_lcs_ind(a, b)) == lcs_ind(a, b)
+
+
 def test_rouge_errors_and_corpus_mean():
     r = rouge(["a b", "c"], ["a b", "d"], rouge_types=["rouge1"])
     assert r.score == pytest.approx(0.5) and r.details["rouge1_fmeasure"] == pytest.approx(0.5)

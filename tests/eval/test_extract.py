@@ -210,3 +210,16 @@ def test_math500_boxed_matches_answer_column():
     assert got.null_count() == 0
     verdicts = grade_answers(got, df["answer"], use_sympy=False)
     assert verdicts.all()
+
+
+def test_expressions_in_dataset_map_and_with_columns():
+    import polards as pds
+    from polards.eval import grade_expr
+
+    ds = pds.Dataset.from_dict({"s": [r"so \boxed{\frac{1}{2}}", "#### 1,003"], "gold": ["0.5", "1003"]})
+    out = ds.with_columns(ans=extract_boxed_expr("s")).map({"g": extract_gsm8k_expr("s")})
+    rows = out.to_list()
+    assert [r["ans"] for r in rows] == [r"\frac{1}{2}", None]
+    assert [r["g"] for r in rows] == [None, "1003"]
+    graded = out.with_columns(ok=grade_expr(pl.coalesce("ans", "g"), "gold", use_sympy=False))
+    assert graded["ok"] == [True, True]

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from polards.testing.hub import HubEmulator
-from polards.testing.pytest_plugin import apply_hf_env, hub_factory  # noqa: F401
+from polards.testing.pytest_plugin import apply_hf_env
 from tests.hub import repos
 
 FAST_RETRY = {

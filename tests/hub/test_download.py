@@ -163,3 +163,13 @@ def test_two_processes_load_concurrently(env) -> None:
     assert_cache_clean(env.cache_dir)
     assert len(list((env.cache_dir / "datasets--acme--qa" / "blobs").iterdir())) == 4
     assert pl.read_parquet(_blob(env)).equals(TEST)
+
+
+def test_threads_loading_the_same_files(env) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    env.hub.faults.add("*/resolve/*/data/*", latency=0.05, times=None)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: pds.load_dataset("acme/qa", split="train")["id"], range(4)))
+    assert results == [list(range(100))] * 4
+    assert_cache_clean(env.cache_dir)

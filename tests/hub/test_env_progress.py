@@ -34,3 +34,12 @@ def test_progress_bars_follow_env(env, monkeypatch, capsys) -> None:
     assert "acme/qa train" in err and "/2 " in err  # a shard bar over the 2 shards
     list(pds.load_dataset("acme/synonyms", split="train", streaming=True))  # one shard: no shard bar
     assert "shard" not in capsys.readouterr().err
+
+
+def test_hf_clients_follow_settings(env) -> None:
+    from polards.hub.client import hf_api, hf_file_system, hub_settings
+
+    settings = hub_settings()
+    assert hf_api(settings).dataset_info("acme/qa").sha == env.hub.commit_sha("acme/qa")
+    files = hf_file_system(settings).ls("datasets/acme/qa/data", detail=False)
+    assert "datasets/acme/qa/data/test-00000-of-00001.parquet" in files

@@ -107,3 +107,10 @@ def test_offline_streaming_reads_cached_files(env, monkeypatch) -> None:
     assert env.hub.count() == 0
     with pytest.raises(OfflineCacheMissError, match="train-00000-of-00002"):
         pds.load_dataset("acme/qa", split="train", streaming=True)
+
+
+def test_offline_force_redownload_uses_verified_cache(env, monkeypatch) -> None:
+    pds.load_dataset("acme/qa", split="test")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    ds = pds.load_dataset("acme/qa", split="test", download_mode="force_redownload")
+    assert ds.to_polars().equals(TEST)

@@ -70,6 +70,12 @@ def clipped_matches_lists(
         return out
     seg_row = pl.DataFrame({"seg": np.arange(n_rows, n_rows + n_refs, dtype=np.int64), "row": ref_rows})
     one_ref_per_row = len(np.unique(ref_rows)) == n_refs
+    if one_ref_per_row:
+        # each row has at most one reference: count hyp and ref occurrences of every (row, n-gram) in one pass
+        row_of_seg = np.concatenate([np.arange(n_rows, dtype=np.int64), ref_rows.astype(np.int64)])
+        long = long.with_columns(
+            row=pl.Series(row_of_seg[long["seg"].to_numpy()]), is_hyp=pl.col("seg") < n_rows
+        )
     base = long.lazy()
     for n in range(1, max_order + 1):
         cols = [pl.col("id").shift(-k) for k in range(n)]
@@ -81,17 +87,25 @@ def clipped_matches_lists(
         if n > 1:
             grams = grams.filter(valid)
         key_cols = list(keys)
-        counts = grams.group_by("seg", *key_cols).len()
-        hyp_c = counts.filter(pl.col("seg") < n_rows).rename({"seg": "row", "len": "hc"})
-        ref_c = counts.filter(pl.col("seg") >= n_rows).join(seg_row.lazy(), on="seg").drop("seg")
-        if not one_ref_per_row:
-            ref_c = ref_c.group_by("row", *key_cols).agg(pl.col("len").max())
-        per_row = (
-            hyp_c.join(ref_c.rename({"len": "rc"}), on=["row", *key_cols], how="inner")
-            .group_by("row")
-            .agg(m=pl.min_horizontal("hc", "rc").sum())
-            .collect()
-        )
+        if one_ref_per_row:
+            per_row = (
+                grams.group_by("row", *key_cols)
+                .agg(hc=pl.col("is_hyp").sum(), tot=pl.len())
+                .group_by("row")
+                .agg(m=pl.min_horizontal(pl.col("hc"), pl.col("tot") - pl.col("hc")).sum())
+                .collect()
+            )
+        else:
+            counts = grams.group_by("seg", *key_cols).len()
+            hyp_c = counts.filter(pl.col("seg") < n_rows).rename({"seg": "row", "len": "hc"})
+            ref_c = counts.filter(pl.col("seg") >= n_rows).join(seg_row.lazy(), on="seg").drop("seg")
+            ref_c = ref_c.group_by("row", *key_cols).agg(rc=pl.col("len").max())
+            per_row = (
+                hyp_c.join(ref_c, on=["row", *key_cols], how="inner")
+                .group_by("row")
+                .agg(m=pl.min_horizontal("hc", "rc").sum())
+                .collect()
+            )
         if per_row.height:
             out[per_row["row"].to_numpy(), n - 1] = per_row["m"].to_numpy()
     return out

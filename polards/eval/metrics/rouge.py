@@ -7,8 +7,8 @@
   (:func:`~polards.eval.metrics._ngrams.clipped_matches`).
 * ROUGE-L uses a bit-parallel LCS length (Hyyrö 2004: one big-integer update per token instead of a DP row),
   which gives the same length as rouge-score's DP table.
-* ROUGE-Lsum needs *which* LCS rouge-score's back-tracking picks (union LCS over sentences), so it runs the same
-  DP and back-tracking in Python.
+* ROUGE-Lsum needs *which* LCS rouge-score's back-tracking picks (union LCS over sentences); the same
+  back-tracking runs over the table's rows stored as bit vectors.
 * With several references per item, each type takes the reference with the highest F (``score_multi``).
 
 The corpus value of each type is the mean over items (rouge-score's ``BootstrapAggregator`` reports a resampled
@@ -108,19 +108,29 @@ def _fmeasure(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r > 0 else 0.0
 
 
-def _lcs_table(ref: Sequence[str], can: Sequence[str]) -> list[list[int]]:
-    rows, cols = len(ref), len(can)
-    t = [[0] * (cols + 1) for _ in range(rows + 1)]
-    for i in range(1, rows + 1):
-        ri = ref[i - 1]
-        prev, cur = t[i - 1], t[i]
-        for j in range(1, cols + 1):
-            cur[j] = prev[j - 1] + 1 if ri == can[j - 1] else max(prev[j], cur[j - 1])
-    return t
-
-
 def _lcs_ind(ref: Sequence[str], can: Sequence[str]) -> list[int]:
-    t = _lcs_table(ref, can)
+    """rouge-score's ``lcs_ind`` (its DP table and back-tracking), with the table kept as bit-vector rows.
+
+    Row ``i`` of the LCS table is stored as the Hyyrö bit vector ``V_i`` over ``can`` positions, where
+    ``table[i][j]`` is the number of zero bits among the low ``j`` bits; back-tracking reads only the O(m+n)
+    cells it visits, so the cost is O(m * n / 64) instead of O(m * n) Python steps.
+    """
+    masks: dict[str, int] = {}
+    for j, t in enumerate(can):
+        masks[t] = masks.get(t, 0) | (1 << j)
+    full = (1 << len(can)) - 1
+    rows = [full]
+    v = full
+    for t in ref:
+        m = masks.get(t)
+        if m:
+            u = v & m
+            v = ((v + u) | (v - u)) & full
+        rows.append(v)
+
+    def cell(i: int, j: int) -> int:
+        return j - (rows[i] & ((1 << j) - 1)).bit_count()
+
     i, j = len(ref), len(can)
     out: list[int] = []
     while i > 0 and j > 0:
@@ -128,7 +138,7 @@ def _lcs_ind(ref: Sequence[str], can: Sequence[str]) -> list[int]:
             out.append(i - 1)
             i -= 1
             j -= 1
-        elif t[i][j - 1] > t[i - 1][j]:
+        elif cell(i, j - 1) > cell(i - 1, j):
             j -= 1
         else:
             i -= 1
