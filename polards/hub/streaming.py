@@ -89,7 +89,7 @@ def _read_text_batches(stream: IO[bytes], fmt: str, columns: list[str] | None) -
 
 
 def _read_json_document(stream: IO[bytes], columns: list[str] | None) -> Iterator[pl.DataFrame]:
-    from polards.loading.json_records import iter_records
+    from polards.io.json_records import iter_records
 
     first: pl.DataFrame | None = None
     rows: list[Any] = []

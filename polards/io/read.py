@@ -1,7 +1,7 @@
 """Lazy readers for local files and http(s) URLs: parquet, JSON lines / JSON, CSV, text (optionally compressed).
 
 Every format ends as one ``pl.LazyFrame``. JSON lines go through ``scan_ndjson`` (streaming); a JSON document
-(a records array or ``{"data": [...]}``) is parsed with pyarrow/Polars once, since it has no line structure.
+(a records array or ``{"data": [...]}``) is converted record by record to JSON lines once (cached), then scanned.
 
 >>> import tempfile, os
 >>> d = tempfile.mkdtemp(); p = os.path.join(d, "x.jsonl")
@@ -105,52 +105,6 @@ def _readable(path: str) -> str:
     return path
 
 
-def _is_json_document(path: str) -> bool:
-    """True when a .json file holds one JSON document (array or object) rather than JSON lines."""
-    if is_url(path):
-        return False
-    import gzip
-
-    base, ext = strip_compression(path)
-    if not base.endswith(".json"):
-        return False
-    opener = gzip.open if ext == ".gz" else open
-    with opener(path, "rb") as f:
-        head = f.read(4096).lstrip()
-    if head[:1] == b"[":
-        return True
-    if head[:1] == b"{":
-        # one object per line -> JSON lines; a document spans lines before its first top-level close.
-        first_line = head.split(b"\n", 1)[0].strip()
-        return not first_line.endswith(b"}")
-    return False
-
-
-def _scan_json_document(path: str, field: str | None) -> pl.LazyFrame:
-    import gzip
-    import json
-
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        try:
-            obj = json.load(f)
-        except ValueError as e:
-            raise MalformedFileError(f"{path} is not valid JSON: {e}") from e
-    if isinstance(obj, dict):
-        key = field or ("data" if "data" in obj else None)
-        if key is None or key not in obj:
-            raise MalformedFileError(
-                f"{path} holds a JSON object; pass field= naming the list of records (keys: {list(obj)[:10]})."
-            )
-        obj = obj[key]
-    from polards.dataset.construct import frame_from_columns
-
-    keys: dict[str, None] = {}
-    for r in obj:
-        keys.update(dict.fromkeys(r))
-    return frame_from_columns({k: [r.get(k) for r in obj] for k in keys}).lazy()
-
-
 NATIVE_PROTOCOLS = (
     "http://",
     "https://",
@@ -185,15 +139,10 @@ def scan_one_format(files: list[str], fmt: str, **opts: Any) -> pl.LazyFrame:
     if fmt == "parquet":
         return pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
     if fmt == "json":
-        docs = [f for f in files if opts.get("field") or _is_json_document(f)]
-        if docs:
-            return pl.concat(
-                [
-                    _scan_json_document(f, opts.get("field")) if f in docs else pl.scan_ndjson(f)
-                    for f in files
-                ],
-                how="diagonal_relaxed",
-            )
+        from polards.io.json_records import is_json_document, to_json_lines
+
+        field = opts.get("field")
+        files = [str(to_json_lines(f, field)) if not is_url(f) and (field or is_json_document(f)) else f for f in files]
         return pl.scan_ndjson(files, infer_schema_length=opts.get("infer_schema_length", 10000))
     if fmt == "csv":
         sep = (

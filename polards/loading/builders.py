@@ -11,8 +11,8 @@ from polards.hub.resolve import IMAGE_EXTENSIONS, split_extension
 
 
 def _json_paths(paths: list[str], field: str | None) -> list[str]:
-    """JSON documents are converted once to JSON Lines (see :mod:`polards.loading.json_records`)."""
-    from polards.loading.json_records import is_json_document, to_json_lines
+    """JSON documents are converted once to JSON Lines (see :mod:`polards.io.json_records`)."""
+    from polards.io.json_records import is_json_document, to_json_lines
 
     return [str(to_json_lines(p, field)) if is_json_document(p) else p for p in paths]
 

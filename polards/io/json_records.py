@@ -148,14 +148,10 @@ def is_json_document(path: str | Path) -> bool:
 
 
 def converted_folder() -> Path:
-    """``$HF_HOME/polards/converted`` (``POLARDS_CACHE`` overrides the parent)."""
-    base = os.environ.get("POLARDS_CACHE")
-    if not base:
-        home = os.environ.get("HF_HOME") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface"
-        )
-        base = os.path.join(home, "polards")
-    return Path(base) / "converted"
+    """``<polards cache>/converted`` (see :func:`polards._paths.cache_root`)."""
+    from polards._paths import cache_root
+
+    return cache_root() / "converted"
 
 
 def to_json_lines(path: str | Path, field: str | None = None) -> Path:
