@@ -101,9 +101,12 @@ class ClassLabel:
     """
 
     num_classes: int | None = None
-    names: tuple[str, ...] | None = None
+    names: list[str] | None = None
     names_file: str | None = None
     id: str | None = None
+
+    def __hash__(self) -> int:
+        return hash(("ClassLabel", tuple(self.names or ())))
 
     def __init__(
         self,
@@ -119,7 +122,7 @@ class ClassLabel:
             if num_classes is None:
                 raise InvalidArgumentError("ClassLabel needs `names` or `num_classes`.")
             names = [str(i) for i in range(num_classes)]
-        names = tuple(names)
+        names = list(names)
         if num_classes is not None and num_classes != len(names):
             msg = f"ClassLabel got num_classes={num_classes} but {len(names)} names."
             raise InvalidArgumentError(msg)
