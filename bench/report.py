@@ -108,6 +108,39 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def headline(results: dict[str, Any]) -> str:
+    """A compact table: per workload and size, polards vs Polars and each `datasets` mode vs polards (median wall)."""
+    runs = results["runs"]
+    cols = ["polars", *DATASETS_SIDE]
+    lines = [
+        "| workload | rows | polards (s) | "
+        + " | ".join(f"{c} / polards" if c != "polars" else "polards / polars" for c in cols)
+        + " |",
+        "|---|---:|---:|" + "---:|" * len(cols),
+    ]
+    cells = sorted({(r["workload"], r["rows"]) for r in runs.values()}, key=lambda x: (len(x[0]), x[0], x[1]))
+    for w, rows in cells:
+        pds = runs.get(f"{w}|polards|{rows}", {})
+        t = pds.get("wall_median_s")
+        if t is None:
+            continue
+        out = []
+        for c in cols:
+            r = runs.get(f"{w}|{c}|{rows}", {})
+            base = runs.get(f"{w}|polards:stream|{rows}", pds) if c == "datasets:stream" else pds
+            bt = base.get("wall_median_s") or t
+            if "wall_median_s" in r:
+                out.append(
+                    _fmt(t / r["wall_median_s"], "x") if c == "polars" else _fmt(r["wall_median_s"] / bt, "x")
+                )
+            elif "error" in r:
+                out.append("timeout" if "timeout" in r["error"] else "failed")
+            else:
+                out.append("-")
+        lines.append(f"| {w} | {rows} | {_fmt(t)} | " + " | ".join(out) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def plots(results: dict[str, Any], folder: str) -> list[str]:
     """Per workload: wall time and peak RSS against rows, one line per implementation (needs matplotlib)."""
     try:

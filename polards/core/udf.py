@@ -17,6 +17,60 @@ from polards.exceptions import UDFError
 SCHEMA_SAMPLE_ROWS = 64
 
 
+def as_exprs(function: Any) -> list[pl.Expr] | None:
+    """The expressions of an expression-style ``map`` (a dict name -> expr, one expr, or a list), else None."""
+    if isinstance(function, dict):
+        return [e.alias(k) for k, e in function.items()]
+    if isinstance(function, pl.Expr):
+        return [function]
+    if isinstance(function, list | tuple) and function and all(isinstance(e, pl.Expr) for e in function):
+        return list(function)
+    return None
+
+
+def make_step(
+    fn: Any,
+    *,
+    features: Any,
+    with_indices: bool,
+    input_columns: str | list[str] | tuple[str, ...] | None,
+    batched: bool,
+    batch_size: int | None,
+    fn_kwargs: dict[str, Any] | None,
+    remove: tuple[str, ...] = (),
+    is_filter: bool = False,
+    drop_last_batch: bool = False,
+) -> st.PythonMap:
+    """A :class:`PythonMap` step for ``map``/``filter`` of either dataset kind (``features`` may be None)."""
+    from polards.exceptions import ColumnNotFoundError
+
+    cols = (
+        [input_columns]
+        if isinstance(input_columns, str)
+        else (list(input_columns) if input_columns is not None else None)
+    )
+    if features is not None:
+        missing = [c for c in (cols or []) if c not in features]
+        if missing:
+            msg = (
+                f"Input column {missing} not in the dataset. Current columns in the dataset: {list(features)}"
+            )
+            raise ColumnNotFoundError.with_hint(msg, missing[0], list(features))
+    decoders = tuple(features.decoders().items()) if features is not None else ()
+    return st.PythonMap(
+        fn,
+        batched,
+        batch_size if batch_size and batch_size > 0 else None,
+        with_indices,
+        tuple(cols) if cols is not None else None,
+        remove,
+        tuple((fn_kwargs or {}).items()),
+        decoders,
+        is_filter,
+        drop_last_batch,
+    )
+
+
 def _inputs(step: st.PythonMap, df: pl.DataFrame) -> dict[str, list[Any]]:
     cols = (
         step.input_columns
@@ -101,6 +155,16 @@ def _to_frame(columns: dict[str, list[Any]]) -> pl.DataFrame:
         return pl.DataFrame(columns, strict=False, infer_schema_length=None)
 
 
+def _keep_type(new: pl.Series, original: pl.DataType) -> pl.Series:
+    """``datasets``' ``try_original_type``: an overwritten column keeps its type when its new values fit."""
+    if new.dtype == original:
+        return new
+    try:
+        return new.cast(original, strict=True)
+    except (pl.exceptions.PolarsError, TypeError, ValueError):
+        return new
+
+
 def map_batch(step: st.PythonMap, df: pl.DataFrame) -> pl.DataFrame:
     """Apply the step to one batch; the result has the step's output columns (no schema cast)."""
     new, mask = _run_fn(step, df)
@@ -119,9 +183,7 @@ def map_batch(step: st.PythonMap, df: pl.DataFrame) -> pl.DataFrame:
             )
             raise UDFError(msg)
         return out
-    replaced = [
-        pl.Series(c, out.get_column(c)) if c in out.columns else base.get_column(c) for c in base.columns
-    ]
+    replaced = [_keep_type(out.get_column(c), base.schema[c]) if c in out.columns else base.get_column(c) for c in base.columns]
     frame = pl.DataFrame(replaced) if replaced else pl.DataFrame()
     frame = (
         frame.with_columns([out.get_column(c) for c in out.columns if c not in base.columns])

@@ -22,6 +22,7 @@ import polars as pl
 from polards.core import map_cache
 from polards.core import steps as st
 from polards.core.compile import Plan, append, compile_plan, count_rows, describe, known_prefix
+from polards.core.udf import as_exprs, make_step
 from polards.dataset import construct, formatting, render
 from polards.exceptions import (
     ColumnExistsError,
@@ -462,42 +463,18 @@ class Dataset:
             return self
         if isinstance(function, pl.Expr):
             return self._with(st.Filter(function))
-        step = self._python_step(
-            function, with_indices, input_columns, batched, batch_size, fn_kwargs, (), True
+        step = make_step(
+            function,
+            features=self.features,
+            with_indices=with_indices,
+            input_columns=input_columns,
+            batched=batched,
+            batch_size=batch_size,
+            fn_kwargs=fn_kwargs,
+            is_filter=True,
         )
         map_cache.set_options(step, load_from_cache_file, cache_file_name)
         return self._with(step)
-
-    def _python_step(
-        self,
-        fn: Callable[..., Any],
-        with_indices: bool,
-        input_columns: Any,
-        batched: bool,
-        batch_size: int | None,
-        fn_kwargs: dict[str, Any] | None,
-        remove: tuple[str, ...],
-        is_filter: bool,
-        drop_last_batch: bool = False,
-    ) -> st.PythonMap:
-        cols = _as_list(input_columns) if input_columns is not None else None
-        missing = [c for c in (cols or []) if c not in self.column_names]
-        if missing:
-            msg = f"Input column {missing} not in the dataset. Current columns in the dataset: {self.column_names}"
-            raise ColumnNotFoundError.with_hint(msg, missing[0], self.column_names)
-        decoders = tuple(self.features.decoders().items())
-        return st.PythonMap(
-            fn,
-            batched,
-            batch_size if batch_size and batch_size > 0 else None,
-            with_indices,
-            tuple(cols) if cols is not None else None,
-            remove,
-            tuple((fn_kwargs or {}).items()),
-            decoders,
-            is_filter,
-            drop_last_batch,
-        )
 
     def map(
         self,
@@ -522,30 +499,23 @@ class Dataset:
         self._require(remove)
         if function is None:
             out = self.remove_columns(remove) if remove else self
-        elif isinstance(function, Mapping | pl.Expr) or (
-            isinstance(function, Sequence) and not callable(function)
-        ):
-            exprs = (
-                [e.alias(k) for k, e in function.items()]
-                if isinstance(function, Mapping)
-                else ([function] if isinstance(function, pl.Expr) else list(function))
-            )
+        elif (exprs := as_exprs(function)) is not None:
             out = self._with(st.WithColumns(tuple(exprs), "map"))
             kept = [
                 c for c in remove if c not in [e.meta.output_name(raise_if_undetermined=False) for e in exprs]
             ]
             out = out.remove_columns(kept) if kept else out
         else:
-            step = self._python_step(
+            step = make_step(
                 function,
-                with_indices,
-                input_columns,
-                batched,
-                batch_size,
-                fn_kwargs,
-                tuple(remove),
-                False,
-                drop_last_batch,
+                features=self.features,
+                with_indices=with_indices,
+                input_columns=input_columns,
+                batched=batched,
+                batch_size=batch_size,
+                fn_kwargs=fn_kwargs,
+                remove=tuple(remove),
+                drop_last_batch=drop_last_batch,
             )
             map_cache.set_options(step, load_from_cache_file, cache_file_name)
             out = self._with(step)

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from polards.core import steps as st
-from polards.core.udf import map_batch
+from polards.core.udf import as_exprs, make_step, map_batch
 from polards.exceptions import ColumnNotFoundError, InvalidArgumentError
 from polards.features import Features
 
@@ -284,8 +284,15 @@ class IterableDataset:
             return self
         if isinstance(function, pl.Expr):
             return self._lazy_op(lambda lf, e=function: lf.filter(e), "filter")
-        step = self._python_step(
-            function, with_indices, input_columns, batched, batch_size, fn_kwargs, (), True
+        step = make_step(
+            function,
+            features=self._features,
+            with_indices=with_indices,
+            input_columns=input_columns,
+            batched=batched,
+            batch_size=batch_size,
+            fn_kwargs=fn_kwargs,
+            is_filter=True,
         )
         return self._with(_Stream(self._python_op(step), "python filter"))
 
@@ -305,60 +312,21 @@ class IterableDataset:
         self._require(remove)
         if function is None:
             return self.remove_columns(remove) if remove else self
-        if isinstance(function, Mapping | pl.Expr) or (
-            isinstance(function, Sequence) and not callable(function)
-        ):
-            exprs = (
-                [e.alias(k) for k, e in function.items()]
-                if isinstance(function, Mapping)
-                else ([function] if isinstance(function, pl.Expr) else list(function))
-            )
+        if (exprs := as_exprs(function)) is not None:
             out = self._lazy_op(lambda lf, e=exprs: lf.with_columns(e), "map")
             return out.remove_columns(remove) if remove else out
-        step = self._python_step(
+        step = make_step(
             function,
-            with_indices,
-            input_columns,
-            batched,
-            batch_size,
-            fn_kwargs,
-            tuple(remove),
-            False,
-            drop_last_batch,
+            features=self._features,
+            with_indices=with_indices,
+            input_columns=input_columns,
+            batched=batched,
+            batch_size=batch_size,
+            fn_kwargs=fn_kwargs,
+            remove=tuple(remove),
+            drop_last_batch=drop_last_batch,
         )
         return self._with(_Stream(self._python_op(step), "python map"), features=features)
-
-    def _python_step(
-        self,
-        fn: Callable[..., Any],
-        with_indices: bool,
-        input_columns: Any,
-        batched: bool,
-        batch_size: int | None,
-        fn_kwargs: dict[str, Any] | None,
-        remove: tuple[str, ...],
-        is_filter: bool,
-        drop_last_batch: bool = False,
-    ) -> st.PythonMap:
-        cols = (
-            [input_columns]
-            if isinstance(input_columns, str)
-            else (list(input_columns) if input_columns is not None else None)
-        )
-        self._require(cols or [])
-        decoders = tuple((self._features or Features()).decoders().items())
-        return st.PythonMap(
-            fn,
-            batched,
-            batch_size if batch_size and batch_size > 0 else None,
-            with_indices,
-            tuple(cols) if cols is not None else None,
-            remove,
-            tuple((fn_kwargs or {}).items()),
-            decoders,
-            is_filter,
-            drop_last_batch,
-        )
 
     @staticmethod
     def _python_op(step: st.PythonMap) -> Callable[[Iterator[pl.DataFrame], Any], Iterator[pl.DataFrame]]:

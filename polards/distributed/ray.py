@@ -18,7 +18,7 @@ import math
 import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -152,8 +152,21 @@ def _conform_lazy(lf: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
     return lf if got == schema else lf.select(list(schema)).cast(dict(schema))
 
 
+def _portable(steps: Sequence[Any]) -> tuple[Any, ...]:
+    """``steps`` for a remote task: Python map steps keep only their inferred output schema, not the driver's
+    map-cache state (a cached result of the *whole* dataset must not stand in for one file's rows)."""
+    out = []
+    for step in steps:
+        if isinstance(step, st.PythonMap):
+            memo = {"schema": step.memo["schema"]} if "schema" in step.memo else {}
+            step = replace(step, memo=memo)
+        out.append(step)
+    return tuple(out)
+
+
 def _root_tasks(root: Any, steps: tuple[Any, ...], num_blocks: int | None) -> list[_Task]:
     """Read tasks for a plan root followed by row-local ``steps``."""
+    steps = _portable(steps)
     if isinstance(root, st.Concat):
         if root.axis != 0:
             raise NotDistributableError(
@@ -292,6 +305,7 @@ def _read_fn(task: _Task, schema: pl.Schema) -> Callable[[], Iterator[pa.Table]]
 
 def _block_fn(steps: tuple[Any, ...], schema: pl.Schema) -> Callable[[pa.Table], pa.Table]:
     """A ``map_batches`` function running row-local ``steps`` on each Arrow block."""
+    steps = _portable(steps)
 
     def fn(table: pa.Table) -> pa.Table:
         df = pl.from_arrow(table)

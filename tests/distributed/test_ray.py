@@ -68,6 +68,8 @@ def test_row_local_pipeline_over_files_equals_single_process(cluster: None, file
     rds = ds.to_ray()
     assert sorted(rds.input_files()) == sorted(files)  # one read task per source file
     assert _rows(from_ray(rds)) == _rows(ds)
+    # ds's Python map results are now in polards' map cache: each read task must still compute its own file
+    assert _rows(from_ray(ds.to_ray())) == _rows(ds)
 
 
 def test_global_steps_become_ray_operations(cluster: None, files: list[str]) -> None:
@@ -134,7 +136,9 @@ def test_row_selections_run_exactly_inside_the_read_tasks(cluster: None, files: 
         "shard strided": base.shard(3, 2, contiguous=False),
         "split_dataset_by_node": split_dataset_by_node(base, 1, 3),
         "train_test_split": base.train_test_split(test_size=0.3, seed=1)["test"],
-        "interleave": pds.interleave_datasets([base, base.filter(pl.col("k") == 1)], probabilities=[0.5, 0.5], seed=2),
+        "interleave": pds.interleave_datasets(
+            [base, base.filter(pl.col("k") == 1)], probabilities=[0.5, 0.5], seed=2
+        ),
         "empty": base.select([]),
     }
     for name, ds in cases.items():
