@@ -74,8 +74,6 @@ def main(argv: list[str] | None = None) -> None:
     summary = fn(ctx)
     wall = time.perf_counter() - t0
     cpu = _cpu() - c0
-    if hub is not None:
-        hub.__exit__(None, None, None)
     out = {
         "wall_s": wall,
         "cpu_s": cpu,
@@ -87,6 +85,8 @@ def main(argv: list[str] | None = None) -> None:
     }
     sys.stdout.write("\n" + json.dumps(out) + "\n")
     sys.stdout.flush()
+    if hub is not None:
+        hub.__exit__(None, None, None)
 
 
 if __name__ == "__main__":

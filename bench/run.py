@@ -91,10 +91,12 @@ def run_child(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+    tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+    if not lines:
         return {"error": f"exit {proc.returncode}: {tail[:300]}"}
     res = json.loads(lines[-1])
+    if proc.returncode != 0:  # measured, then the process died at exit: keep the numbers, flag the crash
+        res["exit_note"] = f"process exited {proc.returncode} after the workload: {tail[:120]}"
     res["process_wall_s"] = time.perf_counter() - t0
     return res
 
@@ -113,7 +115,7 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "base_rss_mb": min(r["base_rss_mb"] for r in ok),
         "children_peak_rss_mb": max(r["children_peak_rss_mb"] for r in ok),
         "import_s": statistics.median(r["import_s"] for r in ok),
-        "summary": ok[0]["summary"],
+        "summary": {**ok[0]["summary"], **({"note": ok[0]["exit_note"]} if "exit_note" in ok[0] else {})},
         **({"errors": [r["error"] for r in runs if "error" in r]} if len(ok) < len(runs) else {}),
     }
 

@@ -649,7 +649,18 @@ def map_batches(
         raise InvalidArgumentError(f"batch_size must be a positive integer, got {batch_size!r}.")
     remove = [remove_columns] if isinstance(remove_columns, str) else list(remove_columns or [])
     ds._require(remove)
-    step = ds._python_step(fn, False, input_columns, True, batch_size, fn_kwargs, tuple(remove), False)
+    from polards.core.udf import make_step
+
+    step = make_step(
+        fn,
+        features=ds.features,
+        with_indices=False,
+        input_columns=input_columns,
+        batched=True,
+        batch_size=batch_size,
+        fn_kwargs=fn_kwargs,
+        remove=tuple(remove),
+    )
     rds = to_ray(ds) if isinstance(ds, Dataset) else iterable_to_ray(ds)
     # blocks of one batch each, so that batches (not whole files) are the unit of parallelism and of retry
     rds = rds.repartition(target_num_rows_per_block=batch_size)

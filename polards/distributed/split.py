@@ -4,6 +4,8 @@ Map-style datasets get a contiguous chunk (``ds.shard(world_size, rank, contiguo
 are split shard-wise when ``n_shards % world_size == 0`` (rank ``r`` streams shards ``r, r + world_size, ...``
 of the shard order of the current epoch) and row-wise otherwise (rank ``r`` keeps every ``world_size``-th row,
 starting at row ``r``). Either way the ranks' shares are disjoint and together hold every row exactly once.
+A rank whose contiguous chunk is empty (fewer rows than ranks) gets an empty dataset, where ``datasets`` 5.2
+raises ``IndexError``.
 
 >>> import polars as pl
 >>> from polards import Dataset, IterableDataset
