@@ -39,7 +39,9 @@ def _preimport(impl: str) -> None:
         import pandas  # noqa: F401  (polards' Features.from_arrow_schema imports it on first use; datasets at import)
 
         import polards.dataset.dataset  # noqa: F401
+        import polards.eval  # noqa: F401  (~0.6-1.3 s: its __init__ imports grading, metrics, extractors)
         import polards.loading  # noqa: F401
+        import polards.mappers  # noqa: F401
     elif impl.startswith("datasets"):
         import datasets  # noqa: F401
     import polars  # noqa: F401

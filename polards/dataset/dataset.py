@@ -531,7 +531,8 @@ class Dataset:
         """Apply a schema mapper (``LazyFrame -> LazyFrame``); uses ``mapper.features`` when it has them."""
         label = getattr(mapper, "__name__", None) or type(mapper).__name__
         feats = getattr(mapper, "features", None)
-        return self._with(st.LazyFn(mapper, label, preserves_len), features=feats)
+        row_local = getattr(mapper, "row_local", True)
+        return self._with(st.LazyFn(mapper, label, preserves_len, row_local), features=feats)
 
     def unique(self, column: str) -> list[Any]:
         """The distinct values of a column, in order of first appearance."""
@@ -569,7 +570,7 @@ class Dataset:
                 out = out.filter(pl.col(cols[0]).list.len() == batch_size)
             return out.drop(st.INDEX_COLUMN)
 
-        return self._with(st.LazyFn(batcher, f"batch({batch_size})"))
+        return self._with(st.LazyFn(batcher, f"batch({batch_size})", row_local=False))
 
     def train_test_split(
         self,

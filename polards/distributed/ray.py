@@ -72,8 +72,7 @@ def _non_local_reason(step: Any) -> str | None:
                 return f"the expression {e} looks at more than one row"
         return None
     if isinstance(step, st.LazyFn):
-        row_local = getattr(step, "row_local", getattr(step.fn, "row_local", None))
-        if row_local is False or (row_local is None and step.label.startswith("batch(")):
+        if not step.row_local:
             return "the mapper groups rows together"
         return None
     if isinstance(step, st.PythonMap):

@@ -99,6 +99,11 @@ def test_iterable_dataset_reads_one_task_per_shard(cluster: None, files: list[st
     it = pds.IterableDataset.from_shards([pl.scan_parquet(f) for f in files])
     it = it.filter(pl.col("id") % 2 == 0).map(lambda r: {"len": len(r["text"])}).take(60)
     assert from_ray(it.to_ray()).to_list() == it.to_list()
+    shards = pds.IterableDataset.from_shards([pl.scan_parquet(f) for f in files])
+    rank = split_dataset_by_node(shards, 1, 3).map({"n": pl.col("id") + 1})  # shard-wise: this rank's file
+    assert from_ray(rank.to_ray()).to_list() == rank.to_list()
+    mixed = shards.shuffle(seed=4, buffer_size=16)
+    assert sorted(from_ray(mixed.to_ray())["id"]) == sorted(r["id"] for r in mixed)
 
 
 def test_map_batches_survives_a_killed_worker_and_keeps_order(cluster: None, tmp_path: pathlib.Path) -> None:
