@@ -67,12 +67,12 @@ def test_vision_few_shot_sampling(env):
 
 def test_mmlu(env):
     ds = catalog.load("mmlu", "abstract_algebra", split="test")
-    assert isinstance(ds.features["answer"], ClassLabel) and ds.features["answer"].names == (
+    assert isinstance(ds.features["answer"], ClassLabel) and ds.features["answer"].names == [
         "A",
         "B",
         "C",
         "D",
-    )
+    ]
     row = ds[0]
     assert row["answer_letter"] == "B" and row["answer"] == 1
     assert row["prompt"] == (

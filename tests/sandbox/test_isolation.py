@@ -144,7 +144,9 @@ uid, workdir = int(sys.argv[1]), sys.argv[2]
 from polards.sandbox import confine, limits
 # become an ordinary user that can still reach the interpreter (which lives under /root here)
 confine.unshare_namespaces(mount=True, network=False)
-confine.private_mounts(workdir, limits.interpreter_paths(), 64)
+# keep the polards package itself reachable too (an editable install may live under /tmp, which becomes tmpfs)
+package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(confine.__file__))))
+confine.private_mounts(workdir, [*limits.interpreter_paths(), package_root], 64)
 os.setgroups([]); os.setresgid(uid, uid, uid); os.setresuid(uid, uid, uid)
 from polards.exceptions import IsolationError
 from polards.sandbox import CallTest, run
