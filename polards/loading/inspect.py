@@ -14,6 +14,19 @@ def _is_local(path: str) -> bool:
     return path in BUILDERS or os.path.isdir(path)
 
 
+def _local_source(path: str, kwargs: dict[str, Any]) -> Any:
+    """The resolved configs of a local folder (``data_files``/``data_dir`` from the caller's kwargs)."""
+    return find_source(
+        path,
+        None,
+        data_files=kwargs.get("data_files"),
+        data_dir=kwargs.get("data_dir"),
+        revision=None,
+        token=None,
+        cache_dir=None,
+    )
+
+
 def get_dataset_config_names(path: str, revision: str | None = None, **kwargs: Any) -> list[str]:
     """Config names, in README order (``["default"]`` when the dataset has no ``configs:`` block).
 
@@ -23,15 +36,7 @@ def get_dataset_config_names(path: str, revision: str | None = None, **kwargs: A
     ['default']
     """
     if _is_local(path):
-        src = find_source(
-            path,
-            None,
-            data_files=kwargs.get("data_files"),
-            data_dir=kwargs.get("data_dir"),
-            revision=None,
-            token=None,
-            cache_dir=None,
-        )
+        src = _local_source(path, kwargs)
         return [c.name for c in src.configs]
     return hub_info.get_dataset_config_names(path, revision, **kwargs)
 
@@ -39,15 +44,7 @@ def get_dataset_config_names(path: str, revision: str | None = None, **kwargs: A
 def get_dataset_split_names(path: str, config_name: str | None = None, **kwargs: Any) -> list[str]:
     """Split names of a config (the default one when ``config_name`` is None)."""
     if _is_local(path):
-        src = find_source(
-            path,
-            None,
-            data_files=kwargs.get("data_files"),
-            data_dir=kwargs.get("data_dir"),
-            revision=None,
-            token=None,
-            cache_dir=None,
-        )
+        src = _local_source(path, kwargs)
         return list(pick_config(src.configs, config_name, path, src.files).splits)
     return hub_info.get_dataset_split_names(path, config_name, **kwargs)
 
@@ -57,15 +54,7 @@ def get_dataset_infos(path: str, revision: str | None = None, **kwargs: Any) -> 
     if _is_local(path):
         from polards.loading.load import load_dataset
 
-        src = find_source(
-            path,
-            None,
-            data_files=kwargs.get("data_files"),
-            data_dir=kwargs.get("data_dir"),
-            revision=None,
-            token=None,
-            cache_dir=None,
-        )
+        src = _local_source(path, kwargs)
         out = {}
         for cfg in src.configs:
             dd = load_dataset(
