@@ -48,6 +48,12 @@ class _Stream:
     label: str
 
 
+def _per_batch(op: _Lazy, stream: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """An expression op applied to each batch of a stream (a function, so ``op`` is bound now, not late)."""
+    for df in stream:
+        yield op.fn(df.lazy()).collect()
+
+
 def _rebatch(batches: Iterable[pl.DataFrame], size: int, drop_last: bool = False) -> Iterator[pl.DataFrame]:
     """Exact ``size``-row batches from a stream of frames of any size."""
     pending: list[pl.DataFrame] = []
@@ -208,10 +214,7 @@ class IterableDataset:
             df for i in self._shard_order() for df in self._shard_batches(self._shards[i], lazy_ops, chunk)
         )
         for op in self._ops[head:]:
-            if isinstance(op, _Lazy):
-                stream = (op.fn(df.lazy()).collect() for df in stream)
-            else:
-                stream = op.fn(stream, self)
+            stream = _per_batch(op, stream) if isinstance(op, _Lazy) else op.fn(stream, self)
         return (df for df in stream if df.height)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:

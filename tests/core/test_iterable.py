@@ -97,3 +97,9 @@ def test_callable_shards_stream_batches() -> None:
 
     it = pds.IterableDataset.from_shards([shard, shard])
     assert [r["i"] for r in it.filter(pl.col("i") > 3)] == [4, 5, 4, 5]
+
+
+def test_expression_ops_after_a_stream_op_each_apply_their_own_step() -> None:
+    it = pds.IterableDataset.from_shards(shards_of(50, 2)).shuffle(seed=1, buffer_size=8)
+    out = it.filter(pl.col("i") % 2 == 0).map({"j": pl.col("i") * 10}).take(5).to_list()
+    assert len(out) == 5 and all(r["i"] % 2 == 0 and r["j"] == r["i"] * 10 for r in out)
