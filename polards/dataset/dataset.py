@@ -327,6 +327,14 @@ class Dataset:
 
     def iter(self, batch_size: int, drop_last_batch: bool = False) -> Iterator[Any]:
         """Batches of ``batch_size`` rows, streamed from the plan."""
+        if self._format == "arrow" and "frame" in self._memo:  # one conversion, then zero-copy batches
+            import pyarrow as pa
+
+            for rb in formatting.arrow_table(self._memo["frame"]).to_batches(max_chunksize=batch_size):
+                if drop_last_batch and rb.num_rows < batch_size:
+                    return
+                yield pa.Table.from_batches([rb])
+            return
         for df in self._batches(batch_size, drop_last_batch):
             yield formatting.format_batch(df, self._format, self.features)
 

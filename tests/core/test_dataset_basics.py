@@ -198,3 +198,18 @@ def test_from_polars_and_arrow_and_pandas() -> None:
     assert pds.Dataset.from_arrow(df.to_arrow())["a"] == [1, 2]
     assert pds.Dataset.from_pandas(df.to_pandas())["a"] == [1, 2]
     assert pds.Dataset.from_generator(lambda: iter([{"x": 1}, {"x": 2}]))["x"] == [1, 2]
+
+
+def test_arrow_batches_have_large_types_and_exact_sizes() -> None:
+    ds = pds.Dataset.from_dict(
+        {"s": [f"row {i}" for i in range(2500)], "m": [[{"role": "u", "content": "x"}]] * 2500}
+    )
+    lazy_batches = list(ds.with_format("arrow").iter(1000))
+    ds.to_polars()  # materialised: the zero-copy path
+    eager = ds.with_format("arrow")
+    eager._memo = ds._memo
+    eager_batches = list(eager.iter(1000, drop_last_batch=True))
+    assert [b.num_rows for b in lazy_batches] == [1000, 1000, 500]
+    assert [b.num_rows for b in eager_batches] == [1000, 1000]
+    assert str(lazy_batches[0].schema.field("s").type) == "large_string"
+    assert eager_batches[1].to_pylist() == lazy_batches[1].to_pylist()
