@@ -15,7 +15,10 @@ operations at the head of the pipeline are pushed into each shard's lazy plan.
 
 from __future__ import annotations
 
+import atexit
 import copy
+import gc
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +49,18 @@ class _Stream:
 
     fn: Callable[[Iterator[pl.DataFrame], Any], Iterator[pl.DataFrame]]
     label: str
+
+
+_LIVE_STREAMS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_live_streams() -> None:
+    """Close streams abandoned mid-shard before the interpreter shuts down, so each Polars query is cancelled
+    while Python still runs (otherwise a query parked in an IO plugin can abort the process at exit)."""
+    for gen in list(_LIVE_STREAMS):
+        gen.close()
+    gc.collect()
 
 
 def _per_batch(op: _Lazy, stream: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
@@ -215,7 +230,9 @@ class IterableDataset:
         )
         for op in self._ops[head:]:
             stream = _per_batch(op, stream) if isinstance(op, _Lazy) else op.fn(stream, self)
-        return (df for df in stream if df.height)
+        out = (df for df in stream if df.height)
+        _LIVE_STREAMS.add(out)
+        return out
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         from polards.dataset import formatting

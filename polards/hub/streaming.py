@@ -13,10 +13,13 @@ A tqdm bar counts finished shards of a split (quiet with ``HF_HUB_DISABLE_PROGRE
 
 from __future__ import annotations
 
+import atexit
 import bz2
 import gzip
 import io
 import lzma
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -166,6 +169,24 @@ def split_schema(settings: HubSettings, snap: RepoSnapshot, first: str) -> pl.Sc
     return pl.DataFrame(arrow.empty_table()).schema
 
 
+_STOP = threading.Event()
+_ACTIVE = [0]
+_ACTIVE_LOCK = threading.Lock()
+
+
+@atexit.register
+def _drain_remote_readers(timeout: float = 5.0) -> None:
+    """At exit: cancel abandoned streams, stop remote readers between row groups and wait for them to leave
+    Python, so no Polars thread is inside a reader while the interpreter finalises (which would abort)."""
+    from polards.dataset.iterable import _close_live_streams
+
+    _close_live_streams()
+    _STOP.set()
+    deadline = time.monotonic() + timeout
+    while _ACTIVE[0] and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def parquet_lazy_shard(
     settings: HubSettings,
     snap: RepoSnapshot,
@@ -186,6 +207,15 @@ def parquet_lazy_shard(
     def source(
         with_columns: list[str] | None, predicate: Any, n_rows: int | None, batch_size: int | None
     ) -> Iterator[pl.DataFrame]:
+        with _ACTIVE_LOCK:
+            _ACTIVE[0] += 1
+        try:
+            yield from _read(with_columns, predicate, n_rows)
+        finally:
+            with _ACTIVE_LOCK:
+                _ACTIVE[0] -= 1
+
+    def _read(with_columns: list[str] | None, predicate: Any, n_rows: int | None) -> Iterator[pl.DataFrame]:
         if bar is not None:
             bar.started()
         pf = _parquet_file(settings, snap, path)
@@ -193,7 +223,7 @@ def parquet_lazy_shard(
         read = list(dict.fromkeys(wanted + (predicate.meta.root_names() if predicate is not None else [])))
         left = n_rows
         for i in range(pf.num_row_groups):
-            if left is not None and left <= 0:
+            if (left is not None and left <= 0) or _STOP.is_set():
                 return
             df = pl.from_arrow(pf.read_row_group(i, columns=read))
             assert isinstance(df, pl.DataFrame)
