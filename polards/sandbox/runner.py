@@ -38,19 +38,27 @@ from polards.sandbox.limits import kill_uid, minimal_env, site_packages
 _MODULES: dict[bool, list] = {}
 
 
+def _read_sources() -> list[tuple[str, str, str]]:
+    out = []
+    for name, module in (("_polards_sandbox_confine", confine), ("_polards_sandbox_harness", harness)):
+        path = os.path.abspath(module.__file__)
+        with open(path, encoding="utf-8") as fh:
+            out.append((name, path, fh.read()))
+    return out
+
+
+# read at import: a process that later confines itself (private mounts) may no longer see its own package files
+_SOURCES = _read_sources()
+
+
 def _child_modules(same_interpreter: bool) -> list:
     """``(name, path, code)`` of the modules the child runs: code objects for this interpreter (compiled once
     per process), source text for another one."""
     if same_interpreter not in _MODULES:
-        mods = []
-        for name, module in (("_polards_sandbox_confine", confine), ("_polards_sandbox_harness", harness)):
-            path = os.path.abspath(module.__file__)
-            with open(path, encoding="utf-8") as fh:
-                source = fh.read()
-            mods.append(
-                (name, path, compile(source, path, "exec", dont_inherit=True) if same_interpreter else source)
-            )
-        _MODULES[same_interpreter] = mods
+        _MODULES[same_interpreter] = [
+            (name, path, compile(source, path, "exec", dont_inherit=True) if same_interpreter else source)
+            for name, path, source in _SOURCES
+        ]
     return _MODULES[same_interpreter]
 
 
