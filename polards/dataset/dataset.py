@@ -171,7 +171,8 @@ class Dataset:
         """A new handle: the plan one step longer; features kept where each column's dtype is unchanged."""
         new_plan = plan if plan is not None else append(self._plan, step)
         out = Dataset(new_plan, None, format=self._format, split=self.split, info=self.info)
-        out._memo["features_hint"] = features if features is not None else self.features
+        # the parent itself, not its features: asking for them could run a Python map's schema inference now
+        out._memo["features_hint"] = features if features is not None else self
         out._memo["features_exact"] = features is not None
         return out
 
@@ -217,6 +218,7 @@ class Dataset:
         if self._features is None:
             schema = self.lazy().collect_schema()
             hint = self._memo.get("features_hint")
+            hint = hint.features if isinstance(hint, Dataset) else hint
             self._features = (
                 hint.reconcile(schema) if hint is not None else Features.from_polars_schema(schema)
             )
