@@ -83,7 +83,9 @@ def write_atomic(lf: pl.LazyFrame, path: str) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        lf.sink_ipc(tmp, compression="uncompressed")
+        # oldest compat level: large_string/large_list, which pyarrow memory-maps zero-copy (views would need a
+        # conversion on every read by pyarrow; Polars reads either at the same speed)
+        lf.sink_ipc(tmp, compression="uncompressed", compat_level=pl.CompatLevel.oldest())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

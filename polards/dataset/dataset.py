@@ -329,7 +329,15 @@ class Dataset:
 
     def iter(self, batch_size: int, drop_last_batch: bool = False) -> Iterator[Any]:
         """Batches of ``batch_size`` rows, streamed from the plan."""
-        if self._format == "arrow" and "frame" in self._memo:  # one conversion, then zero-copy batches
+        if self._format == "arrow":
+            yield from self._arrow_batches(batch_size, drop_last_batch)
+            return
+        for df in self._batches(batch_size, drop_last_batch):
+            yield formatting.format_batch(df, self._format, self.features)
+
+    def _arrow_batches(self, batch_size: int, drop_last_batch: bool) -> Iterator[Any]:
+        """Arrow batches: zero-copy from a ``cache()`` file or a collected frame, else converted in big chunks."""
+        if "frame" in self._memo:  # one conversion, then zero-copy batches
             import pyarrow as pa
 
             for rb in formatting.arrow_table(self._memo["frame"]).to_batches(max_chunksize=batch_size):
@@ -337,8 +345,15 @@ class Dataset:
                     return
                 yield pa.Table.from_batches([rb])
             return
-        for df in self._batches(batch_size, drop_last_batch):
-            yield formatting.format_batch(df, self._format, self.features)
+        src = self._plan[0]
+        if len(self._plan) == 1 and isinstance(src, st.Source) and src.format == "arrow" and len(src.files) == 1:
+            batches = formatting.ipc_arrow_batches(src.files[0], batch_size, drop_last_batch)
+            if batches is not None:
+                yield from batches
+                return
+        chunk = max(batch_size, formatting.ARROW_CHUNK)
+        frames = self.lazy().collect_batches(chunk_size=chunk, lazy=True)
+        yield from formatting.arrow_batches(frames, batch_size, drop_last_batch)
 
     def to_polars(self) -> pl.DataFrame:
         return self._frame()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import polars as pl
@@ -57,6 +58,71 @@ def arrow_table(df: pl.DataFrame) -> Any:
     as views (zero-copy for slices) and cast just this batch (20x faster on batches cut from a big frame)."""
     target = df.head(0).to_arrow().schema
     return df.to_arrow(compat_level=pl.CompatLevel.newest()).cast(target)
+
+
+ARROW_CHUNK = 32_768  # rows per Polars -> Arrow conversion when streaming Arrow batches
+
+
+def arrow_batches(frames: Iterable[pl.DataFrame], batch_size: int, drop_last: bool = False) -> Iterator[Any]:
+    """Exact ``batch_size``-row ``pyarrow.Table`` batches from a stream of (large) frames.
+
+    Each frame is converted to Arrow once (``to_arrow()``, the usual large types) and cut into zero-copy slices; a
+    batch that straddles two frames is a two-chunk table. Converting whole chunks instead of 1024-row slices is
+    what makes this fast: a slice's ``to_arrow()`` re-encodes its parent's string buffers (3-4x slower in all).
+    Feed it frames of about :data:`ARROW_CHUNK` rows (``collect_batches(chunk_size=...)``).
+    """
+    import pyarrow as pa
+
+    rest: Any = None
+    for df in frames:
+        if df.height == 0:
+            continue
+        table = df.to_arrow()
+        if rest is not None and rest.num_rows:
+            table = pa.concat_tables([rest, table])
+        off = 0
+        while table.num_rows - off >= batch_size:
+            yield table.slice(off, batch_size)
+            off += batch_size
+        rest = table.slice(off)
+    if rest is not None and rest.num_rows and not drop_last:
+        yield rest
+
+
+def ipc_arrow_batches(path: str, batch_size: int, drop_last: bool = False) -> Iterator[Any] | None:
+    """Zero-copy batches of an Arrow IPC file through a memory map, or ``None`` if its types need converting
+    (files written with Polars' newest compat level hold string views; polards' own cache files do not)."""
+    import pyarrow as pa
+
+    source = pa.memory_map(path)
+    reader = pa.ipc.open_file(source)
+    if any(_has_view(f.type) for f in reader.schema):
+        source.close()
+        return None
+
+    def gen() -> Iterator[Any]:
+        with source:
+            table = pa.Table.from_batches(
+                [reader.get_batch(i) for i in range(reader.num_record_batches)], schema=reader.schema
+            )
+            n = table.num_rows
+            stop = n - n % batch_size if drop_last else n
+            for off in range(0, stop, batch_size):
+                yield table.slice(off, batch_size)
+
+    return gen()
+
+
+def _has_view(t: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_string_view(t) or pa.types.is_binary_view(t) or pa.types.is_list_view(t):
+        return True
+    if pa.types.is_struct(t):
+        return any(_has_view(t.field(i).type) for i in range(t.num_fields))
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return _has_view(t.value_type)
+    return False
 
 
 def format_column(s: pl.Series, kind: str, features: Features) -> Any:

@@ -248,6 +248,10 @@ class IterableDataset:
         """Batches of exactly ``batch_size`` rows (the last one shorter unless dropped)."""
         from polards.dataset import formatting
 
+        if self._format == "arrow":  # big frames converted once, then zero-copy slices
+            chunk = max(batch_size, formatting.ARROW_CHUNK)
+            yield from formatting.arrow_batches(self._stream(chunk), batch_size, drop_last_batch)
+            return
         feats = self._features or Features()
         for df in _rebatch(self._stream(batch_size), batch_size, drop_last_batch):
             yield formatting.format_batch(df, self._format, feats)

@@ -182,15 +182,33 @@ def scan_files(paths: Sequence[str], format: str | None = None, **opts: Any) -> 
 
 
 def parquet_features(path: str) -> Any:
-    """Features from a parquet footer (the ``huggingface`` metadata when present); reads no data pages."""
-    import pyarrow.parquet as pq
+    """Features from a parquet footer (the ``huggingface`` metadata when present); reads no data pages.
+
+    The Arrow schema that Arrow writers store in the footer (``ARROW:schema``) is decoded directly, which avoids
+    importing ``pyarrow.parquet`` (~30 ms) on the first load; other files go through ``pyarrow.parquet``.
+    """
+    import base64
+
+    import pyarrow as pa
 
     from polards.features import Features
 
     if is_url(path):
         return None
     try:
-        schema = pq.read_schema(path)
+        meta = pl.read_parquet_metadata(path)
+        encoded = meta.get("ARROW:schema")
+        if encoded:
+            schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(encoded)))
+            if meta.get(HF_KEY) and not (schema.metadata or {}).get(HF_KEY.encode()):
+                schema = schema.with_metadata({**(schema.metadata or {}), HF_KEY: meta[HF_KEY]})
+        else:
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(path)
     except Exception as e:
         raise MalformedFileError(f"{path} is not a readable parquet file: {e}") from e
     return Features.from_arrow_schema(schema)
+
+
+HF_KEY = "huggingface"
