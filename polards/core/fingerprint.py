@@ -37,7 +37,7 @@ from polards.core import steps as st
 
 _CACHING = {"enabled": True}
 _MEMO: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
-_MAX_DEPTH = 6
+_MAX_DEPTH = 16
 
 
 class Unhashable(Exception):

@@ -64,17 +64,43 @@ def cache_path(prefix: tuple[Any, ...]) -> str | None:
     return None if fp is None else os.path.join(cache_root(opts.get("dir")), f"{fp}.arrow")
 
 
-def lookup(prefix: tuple[Any, ...]) -> pl.LazyFrame | None:
-    """A memory-mapped scan of the cached result of ``prefix``, if present and allowed."""
+def hit(prefix: tuple[Any, ...]) -> str | None:
+    """The cache file holding the result of ``prefix`` (ending in a PythonMap step), if present and allowed."""
     step = prefix[-1]
     written = step.memo.get(WRITTEN)
     if written and os.path.exists(written):
-        return pl.scan_ipc(written)
+        return str(written)
     if not step.memo.get(OPTIONS, {}).get("load", True):
         return None
     path = cache_path(prefix)
-    if path is not None and os.path.exists(path):
-        return pl.scan_ipc(path)
+    return path if path is not None and os.path.exists(path) else None
+
+
+def lookup(prefix: tuple[Any, ...]) -> pl.LazyFrame | None:
+    """A scan of the cached result of ``prefix``, if present and allowed."""
+    path = hit(prefix)
+    return None if path is None else pl.scan_ipc(path)
+
+
+def read_ipc(path: str) -> pl.DataFrame:
+    """A whole cache file as a DataFrame through pyarrow's memory map (2-5x faster than ``pl.read_ipc``:
+    numeric buffers are not copied, strings are converted once)."""
+    import pyarrow as pa
+
+    table = pa.ipc.open_file(pa.memory_map(path)).read_all()
+    df = pl.from_arrow(table, rechunk=False)
+    assert isinstance(df, pl.DataFrame)
+    return df
+
+
+def whole_file(plan: tuple[Any, ...]) -> str | None:
+    """The cache file whose rows are exactly the plan's result (a ``cache()`` source or a Python step's
+    cached result with nothing after it), if any: the plan can be read without Polars' IPC reader."""
+    last = plan[-1]
+    if len(plan) == 1 and isinstance(last, st.Source) and last.format == "arrow" and len(last.files) == 1:
+        return last.files[0]
+    if len(plan) > 1 and isinstance(last, st.PythonMap):
+        return hit(plan)
     return None
 
 

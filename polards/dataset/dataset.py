@@ -200,7 +200,10 @@ class Dataset:
         """The whole dataset, collected once per handle and rechunked for random access."""
         if "frame" not in self._memo:
             map_cache.materialize(self._plan, compile_plan)
-            self._memo["frame"] = self.lazy().collect().rechunk()
+            path = map_cache.whole_file(self._plan)
+            df = map_cache.read_ipc(path) if path else self.lazy().collect()
+            # random access wants few chunks (a parquet scan yields one per row group; a cache file a few)
+            self._memo["frame"] = df.rechunk() if df.n_chunks() > 16 else df
             self._memo["len"] = self._memo["frame"].height
         return self._memo["frame"]
 
@@ -338,12 +341,10 @@ class Dataset:
     def _arrow_batches(self, batch_size: int, drop_last_batch: bool) -> Iterator[Any]:
         """Arrow batches: zero-copy from a ``cache()`` file or a collected frame, else converted in big chunks."""
         if "frame" in self._memo:  # one conversion, then zero-copy batches
-            import pyarrow as pa
-
-            for rb in formatting.arrow_table(self._memo["frame"]).to_batches(max_chunksize=batch_size):
-                if drop_last_batch and rb.num_rows < batch_size:
-                    return
-                yield pa.Table.from_batches([rb])
+            table = formatting.arrow_table(self._memo["frame"])
+            n = table.num_rows
+            for off in range(0, n - n % batch_size if drop_last_batch else n, batch_size):
+                yield table.slice(off, batch_size)
             return
         src = self._plan[0]
         if len(self._plan) == 1 and isinstance(src, st.Source) and src.format == "arrow" and len(src.files) == 1:

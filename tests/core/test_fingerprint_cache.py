@@ -202,3 +202,24 @@ def test_fingerprint_is_stable_across_processes(files) -> None:  # type: ignore[
     }
     here = pds.Dataset.from_parquet(files).filter(pl.col("n") > 3).map(word_count, batched=True)._fingerprint
     assert outs == {here}
+
+
+def test_schema_mapper_plans_have_fingerprints_and_cache_reuses_them(tmp_path) -> None:
+    """The bundled mappers call helpers that call helpers: their plans must still hash (so ``cache()`` of a
+    mapped dataset is found again by an identical pipeline instead of being rewritten under a random name)."""
+    from polards.mappers import hh_rlhf
+
+    path = tmp_path / "hh.parquet"
+    pl.DataFrame(
+        {
+            "chosen": ["\n\nHuman: hi\n\nAssistant: hello"] * 3,
+            "rejected": ["\n\nHuman: hi\n\nAssistant: go away"] * 3,
+        }
+    ).write_parquet(path)
+    make = lambda: pds.Dataset.from_parquet(str(path)).map_schema(hh_rlhf())  # noqa: E731
+    assert make()._fingerprint is not None
+    assert make()._fingerprint == make()._fingerprint
+    first = make().cache(str(tmp_path / "c"))
+    again = make().cache(str(tmp_path / "c"))
+    assert first.cache_files == again.cache_files
+    assert again.to_list() == make().to_list()
