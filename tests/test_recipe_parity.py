@@ -36,8 +36,12 @@ print(json.dumps(out))
 @pytest.mark.slow
 def test_recipe_calls_match_datasets_row_for_row(hf_env, tmp_path) -> None:
     pytest.importorskip("datasets")
-    env = dict(os.environ, HF_HOME=str(tmp_path / "oracle"), HF_DATASETS_CACHE=str(tmp_path / "oracle" / "ds"))
-    proc = subprocess.run([sys.executable, "-c", RECIPE], env=env, capture_output=True, text=True, timeout=600)
+    env = dict(
+        os.environ, HF_HOME=str(tmp_path / "oracle"), HF_DATASETS_CACHE=str(tmp_path / "oracle" / "ds")
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", RECIPE], env=env, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     want = json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -88,7 +88,9 @@ class LazyFn:
     fn: Callable[[pl.LazyFrame], pl.LazyFrame]
     label: str
     preserves_len: bool = False
-    row_local: bool = True  # False when output rows depend on other rows (batch); decides what can be distributed
+    row_local: bool = (
+        True  # False when output rows depend on other rows (batch); decides what can be distributed
+    )
 
 
 @dataclass(frozen=True, eq=False)

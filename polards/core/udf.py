@@ -183,7 +183,10 @@ def map_batch(step: st.PythonMap, df: pl.DataFrame) -> pl.DataFrame:
             )
             raise UDFError(msg)
         return out
-    replaced = [_keep_type(out.get_column(c), base.schema[c]) if c in out.columns else base.get_column(c) for c in base.columns]
+    replaced = [
+        _keep_type(out.get_column(c), base.schema[c]) if c in out.columns else base.get_column(c)
+        for c in base.columns
+    ]
     frame = pl.DataFrame(replaced) if replaced else pl.DataFrame()
     frame = (
         frame.with_columns([out.get_column(c) for c in out.columns if c not in base.columns])

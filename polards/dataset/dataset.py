@@ -347,7 +347,12 @@ class Dataset:
                 yield table.slice(off, batch_size)
             return
         src = self._plan[0]
-        if len(self._plan) == 1 and isinstance(src, st.Source) and src.format == "arrow" and len(src.files) == 1:
+        if (
+            len(self._plan) == 1
+            and isinstance(src, st.Source)
+            and src.format == "arrow"
+            and len(src.files) == 1
+        ):
             batches = formatting.ipc_arrow_batches(src.files[0], batch_size, drop_last_batch)
             if batches is not None:
                 yield from batches

@@ -142,7 +142,10 @@ def scan_one_format(files: list[str], fmt: str, **opts: Any) -> pl.LazyFrame:
         from polards.io.json_records import is_json_document, to_json_lines
 
         field = opts.get("field")
-        files = [str(to_json_lines(f, field)) if not is_url(f) and (field or is_json_document(f)) else f for f in files]
+        files = [
+            str(to_json_lines(f, field)) if not is_url(f) and (field or is_json_document(f)) else f
+            for f in files
+        ]
         return pl.scan_ndjson(files, infer_schema_length=opts.get("infer_schema_length", 10000))
     if fmt == "csv":
         sep = (

@@ -11,11 +11,28 @@ from hypothesis import strategies as st
 from polards.features import ClassLabel, Features, Image, List, Value
 from polards.features.types import feature_from_polars, to_polars_dtype
 
-DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint32", "uint64", "float32", "float64", "string", "binary", "date32", "timestamp[us]"]
+DTYPES = [
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint32",
+    "uint64",
+    "float32",
+    "float64",
+    "string",
+    "binary",
+    "date32",
+    "timestamp[us]",
+]
 
 leaf = st.one_of(
     st.sampled_from(DTYPES).map(Value),
-    st.lists(st.text("abcxyz", min_size=1, max_size=5), min_size=1, max_size=4, unique=True).map(lambda n: ClassLabel(names=n)),
+    st.lists(st.text("abcxyz", min_size=1, max_size=5), min_size=1, max_size=4, unique=True).map(
+        lambda n: ClassLabel(names=n)
+    ),
     st.just(Image()),
 )
 names = st.text("abcdefgh_", min_size=1, max_size=6)
