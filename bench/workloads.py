@@ -147,7 +147,11 @@ def w3_polars(ctx: Ctx) -> dict:
     lf = pl.scan_parquet(ctx.files("chat"))
     n = lf.select(pl.len()).collect().item()
     perm = pl.Series(np.random.default_rng(0).permutation(n), dtype=pl.get_index_type())
-    df = lf.select(pl.all().gather(perm)).filter(pred).with_columns(**cols).head(TAKE_W3).collect()
+    gathered = lf.select(pl.all().gather(perm))
+    # Polars 2.1's streaming engine panics when the head() below stops a large gather early (always at 1M rows);
+    # the same non-streamable identity step polards uses is the cheapest hand-written way around it
+    gathered = gathered.map_batches(lambda d: d, schema=gathered.collect_schema(), streamable=False)
+    df = gathered.filter(pred).with_columns(**cols).head(TAKE_W3).collect()
     return {"rows": df.height}
 
 

@@ -87,7 +87,15 @@ def _(step: st.Slice, lf: pl.LazyFrame) -> pl.LazyFrame:
 @_apply.register
 def _(step: st.Gather, lf: pl.LazyFrame) -> pl.LazyFrame:
     idx = pl.Series(st.INDEX_COLUMN, step.indices, dtype=pl.get_index_type())
-    return lf.select(pl.all().gather(idx))
+    gathered = lf.select(pl.all().gather(idx))
+    # Polars 2.1's streaming engine panics ("pipe.send_state == PortState::Done") when a slice after a large
+    # gather stops early (seen on every try at 1M rows: shuffle().filter().take(n), head() of a shuffled set).
+    # An identity step that is not streamable lets the gather finish before anything downstream can stop it.
+    return gathered.map_batches(_identity, streamable=False, projection_pushdown=True)
+
+
+def _identity(df: pl.DataFrame) -> pl.DataFrame:
+    return df
 
 
 @_apply.register
