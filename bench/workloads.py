@@ -70,9 +70,12 @@ def _hf_rows(obj: Any) -> int:
 
 
 def _pds_rows(ds: Any, ctx: Ctx) -> int:
-    """Materialise a polards result; ``polards:hot`` ends the pipeline with ``cache()`` (an identical rerun then
-    reads the cached Arrow file; polards never caches expression results implicitly)."""
-    return (ds.cache() if ctx.mode == "hot" else ds).to_polars().height
+    """Materialise a polards result as a Polars frame. ``polards:hot`` ends the pipeline with ``cache()`` (polards
+    never caches expression results on its own) and, like the ``datasets`` cells, takes ``with_format("arrow")[:]``:
+    in both libraries an identical rerun then returns the memory-mapped Arrow cache file without reading its rows."""
+    if ctx.mode == "hot":
+        return ds.cache().with_format("arrow")[:].num_rows
+    return ds.to_polars().height
 
 
 def _iter_count(batches: Any) -> int:

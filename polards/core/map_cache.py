@@ -104,14 +104,18 @@ def whole_file(plan: tuple[Any, ...]) -> str | None:
     return None
 
 
-def write_atomic(lf: pl.LazyFrame, path: str) -> None:
-    """Stream ``lf`` to Arrow IPC at ``path`` through a temporary file (no partial file on failure)."""
+def write_atomic(lf: pl.LazyFrame, path: str, *, for_arrow: bool = False) -> None:
+    """Stream ``lf`` to Arrow IPC at ``path`` through a temporary file (no partial file on failure).
+
+    ``for_arrow``: write Arrow's large types (what ``datasets`` and Arrow tools expect; pyarrow then hands out
+    zero-copy batches). Otherwise Polars' own string views, which ``pl.from_arrow`` of the memory-mapped file takes
+    without copying (1M nested rows: ~0.01 s instead of ~0.3 s of conversion).
+    """
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    compat = pl.CompatLevel.oldest() if for_arrow else pl.CompatLevel.newest()
     try:
-        # oldest compat level: large_string/large_list, which pyarrow memory-maps zero-copy (views would need a
-        # conversion on every read by pyarrow; Polars reads either at the same speed)
-        lf.sink_ipc(tmp, compression="uncompressed", compat_level=pl.CompatLevel.oldest())
+        lf.sink_ipc(tmp, compression="uncompressed", compat_level=compat)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -37,7 +37,7 @@ def cache_dataset(ds: Any, cache_dir: str | None = None) -> Any:
     path = os.path.join(cache_root(cache_dir, "materialized"), f"{key}.arrow")
     if not os.path.exists(path):
         map_cache.materialize(ds._plan, compile_plan)  # Python steps' own cache entries first
-        write_atomic(ds.lazy(), path)
+        write_atomic(ds.lazy(), path, for_arrow=True)  # epoch 2+ Arrow batches are zero-copy slices
     lf = pl.scan_ipc(path)
     out = Dataset(
         (st.Source(lf, f"cache {path}", (path,), "arrow"),),

@@ -295,6 +295,12 @@ class Dataset:
             return formatting.format_row(self._row_frame(i), self._format, feats)
         if isinstance(key, slice):
             start, stop, step = key.indices(len(self))
+            if self._format == "arrow" and step == 1 and "frame" not in self._memo:
+                path = map_cache.whole_file(self._plan) if len(self._plan) == 1 else None
+                if path:  # a cache() file: a zero-copy slice of the memory-mapped table, as datasets
+                    table = formatting.ipc_table(path)
+                    if table is not None:
+                        return table.slice(start, max(stop - start, 0))
             rows = (
                 self._frame()[start:stop:step]
                 if step != 1

@@ -89,6 +89,17 @@ def arrow_batches(frames: Iterable[pl.DataFrame], batch_size: int, drop_last: bo
         yield rest
 
 
+def ipc_table(path: str) -> Any | None:
+    """The whole Arrow IPC file as a memory-mapped ``pyarrow.Table`` (no row is read until used), or ``None`` if
+    its types would need converting (string views)."""
+    import pyarrow as pa
+
+    reader = pa.ipc.open_file(pa.memory_map(path))
+    if any(_has_view(f.type) for f in reader.schema):
+        return None
+    return reader.read_all()
+
+
 def ipc_arrow_batches(path: str, batch_size: int, drop_last: bool = False) -> Iterator[Any] | None:
     """Zero-copy batches of an Arrow IPC file through a memory map, or ``None`` if its types need converting
     (files written with Polars' newest compat level hold string views; polards' own cache files do not)."""

@@ -86,3 +86,14 @@ def test_arrow_batches_rebatches_any_frame_sizes(sizes: list[int], bs: int, drop
     assert [x for b in batches for x in b.column("id").to_pylist()] == [
         f"r{i}" for i in range(sum(sizes_out))
     ]
+
+
+def test_arrow_slices_of_a_cache_file_are_memory_mapped(tmp_path) -> None:
+    ds = pds.load_dataset(_write(tmp_path, 3000), split="train").cache(str(tmp_path / "c"))
+    whole = ds.with_format("arrow")[:]
+    part = ds.with_format("arrow")[10:20]
+    assert whole.num_rows == 3000 and whole.schema.field("id").type == pa.large_string()
+    assert part.column("id").to_pylist() == [f"r{i}" for i in range(10, 20)]
+    assert ds.with_format("arrow")[2995:5000].num_rows == 5
+    assert ds.with_format("arrow")[::1000].column("id").to_pylist() == ["r0", "r1000", "r2000"]
+    assert ds.select(range(5)).with_format("arrow")[:].column("id").to_pylist() == [f"r{i}" for i in range(5)]
