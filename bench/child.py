@@ -44,6 +44,9 @@ def _preimport(impl: str, workload: str = "") -> None:
         import polards.hub.download  # noqa: F401
         import polards.hub.info  # noqa: F401
         import polards.hub.streaming  # noqa: F401
+    if impl.startswith("polars") and workload in ("W4", "W5"):
+        import polards.eval  # noqa: F401  (the baseline applies polards' own extraction / mapper expressions)
+        import polards.mappers  # noqa: F401
     if impl.startswith("polards"):
         import pandas  # noqa: F401  (polards' Features.from_arrow_schema imports it on first use; datasets at import)
 
