@@ -295,12 +295,8 @@ class Dataset:
             return formatting.format_row(self._row_frame(i), self._format, feats)
         if isinstance(key, slice):
             start, stop, step = key.indices(len(self))
-            if self._format == "arrow" and step == 1 and "frame" not in self._memo:
-                path = map_cache.whole_file(self._plan) if len(self._plan) == 1 else None
-                if path:  # a cache() file: a zero-copy slice of the memory-mapped table, as datasets
-                    table = formatting.ipc_table(path)
-                    if table is not None:
-                        return table.slice(start, max(stop - start, 0))
+            if self._format == "arrow" and step == 1 and (table := self._mapped_table()) is not None:
+                return table.slice(start, max(stop - start, 0))  # zero-copy, as datasets
             rows = (
                 self._frame()[start:stop:step]
                 if step != 1
@@ -344,25 +340,25 @@ class Dataset:
         for df in self._batches(batch_size, drop_last_batch):
             yield formatting.format_batch(df, self._format, self.features)
 
+    def _mapped_table(self) -> Any | None:
+        """The memory-mapped ``pyarrow.Table`` of a bare ``cache()`` file (rows are read only when used)."""
+        if "frame" in self._memo or len(self._plan) > 1:
+            return None
+        path = map_cache.whole_file(self._plan)
+        return formatting.ipc_table(path) if path else None
+
     def _arrow_batches(self, batch_size: int, drop_last_batch: bool) -> Iterator[Any]:
         """Arrow batches: zero-copy from a ``cache()`` file or a collected frame, else converted in big chunks."""
-        if "frame" in self._memo:  # one conversion, then zero-copy batches
-            table = formatting.arrow_table(self._memo["frame"])
+        table = (
+            formatting.arrow_table(self._memo["frame"])  # one conversion, then zero-copy batches
+            if "frame" in self._memo
+            else self._mapped_table()
+        )
+        if table is not None:
             n = table.num_rows
             for off in range(0, n - n % batch_size if drop_last_batch else n, batch_size):
                 yield table.slice(off, batch_size)
             return
-        src = self._plan[0]
-        if (
-            len(self._plan) == 1
-            and isinstance(src, st.Source)
-            and src.format == "arrow"
-            and len(src.files) == 1
-        ):
-            batches = formatting.ipc_arrow_batches(src.files[0], batch_size, drop_last_batch)
-            if batches is not None:
-                yield from batches
-                return
         chunk = max(batch_size, formatting.ARROW_CHUNK)
         frames = self.lazy().collect_batches(chunk_size=chunk, lazy=True)
         yield from formatting.arrow_batches(frames, batch_size, drop_last_batch)

@@ -100,30 +100,6 @@ def ipc_table(path: str) -> Any | None:
     return reader.read_all()
 
 
-def ipc_arrow_batches(path: str, batch_size: int, drop_last: bool = False) -> Iterator[Any] | None:
-    """Zero-copy batches of an Arrow IPC file through a memory map, or ``None`` if its types need converting
-    (files written with Polars' newest compat level hold string views; polards' own cache files do not)."""
-    import pyarrow as pa
-
-    source = pa.memory_map(path)
-    reader = pa.ipc.open_file(source)
-    if any(_has_view(f.type) for f in reader.schema):
-        source.close()
-        return None
-
-    def gen() -> Iterator[Any]:
-        with source:
-            table = pa.Table.from_batches(
-                [reader.get_batch(i) for i in range(reader.num_record_batches)], schema=reader.schema
-            )
-            n = table.num_rows
-            stop = n - n % batch_size if drop_last else n
-            for off in range(0, stop, batch_size):
-                yield table.slice(off, batch_size)
-
-    return gen()
-
-
 def _has_view(t: Any) -> bool:
     import pyarrow as pa
 

@@ -57,7 +57,7 @@ def test_arrow_batches_every_path(tmp_path, monkeypatch, mode: str, bs: int, dro
 def test_cache_file_is_read_zero_copy_with_large_types(tmp_path) -> None:
     ds = pds.load_dataset(_write(tmp_path, 2000), split="train").cache(str(tmp_path / "c"))
     path = ds.cache_files[0]["filename"]
-    assert formatting.ipc_arrow_batches(path, 100) is not None  # no string views in polards' cache files
+    assert formatting.ipc_table(path) is not None  # no string views in polards' cache files
     with pa.memory_map(path) as src:
         assert pa.ipc.open_file(src).schema.field("id").type == pa.large_string()
 
@@ -65,7 +65,7 @@ def test_cache_file_is_read_zero_copy_with_large_types(tmp_path) -> None:
 def test_ipc_with_views_falls_back_to_polars(tmp_path) -> None:
     path = str(tmp_path / "views.arrow")
     pl.DataFrame({"s": ["a", "b", "c"]}).write_ipc(path, compat_level=pl.CompatLevel.newest())
-    assert formatting.ipc_arrow_batches(path, 2) is None
+    assert formatting.ipc_table(path) is None
 
 
 @settings(max_examples=30, deadline=None)
