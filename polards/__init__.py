@@ -9,7 +9,33 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what a type checker sees; at run time the names below are imported on first use
+    from polards.catalog import dataset_info, list_datasets
+    from polards.dataset.combine import concatenate_datasets, interleave_datasets
+    from polards.dataset.dataset import Dataset
+    from polards.dataset.dataset_dict import DatasetDict, IterableDatasetDict
+    from polards.dataset.disk import load_from_disk
+    from polards.dataset.iterable import IterableDataset
+    from polards.distributed import from_ray, split_dataset_by_node
+    from polards.features import (
+        Audio,
+        ClassLabel,
+        Features,
+        Image,
+        LargeList,
+        List,
+        Sequence,
+        Translation,
+        Value,
+    )
+    from polards.loading import (
+        get_dataset_config_names,
+        get_dataset_infos,
+        get_dataset_split_names,
+        load_dataset,
+    )
 
 __version__ = "0.1.0"
 
