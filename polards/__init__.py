@@ -36,6 +36,14 @@ if TYPE_CHECKING:  # what a type checker sees; at run time the names below are i
         get_dataset_split_names,
         load_dataset,
     )
+    from polards.progress import (
+        are_progress_bars_disabled,
+        disable_progress_bar,
+        disable_progress_bars,
+        enable_progress_bar,
+        enable_progress_bars,
+        is_progress_bar_enabled,
+    )
 
 __version__ = "0.1.0"
 
@@ -65,12 +73,20 @@ _LAZY = {
     "from_ray": "polards.distributed",
     "list_datasets": "polards.catalog",
     "dataset_info": "polards.catalog",
+    "disable_progress_bars": "polards.progress",
+    "enable_progress_bars": "polards.progress",
+    "are_progress_bars_disabled": "polards.progress",
+    "is_progress_bar_enabled": "polards.progress",
+    "disable_progress_bar": "polards.progress",
+    "enable_progress_bar": "polards.progress",
 }
 
 __all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "logging":  # ``polards.logging`` like ``datasets.logging``
+        return importlib.import_module("polards.logging")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'polards' has no attribute {name!r}")
