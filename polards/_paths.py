@@ -1,4 +1,14 @@
-"""Where polards keeps its own files (converted JSON, materialised plans, cached map results)."""
+"""Where polards keeps its own files (converted JSON, materialised plans, cached map results).
+
+One root for everything polards writes, following ``datasets``: ``$POLARDS_CACHE`` if set, else
+``$HF_DATASETS_CACHE/polards``, else ``$HF_HOME/datasets/polards`` (``HF_HOME`` defaulting to
+``$XDG_CACHE_HOME/huggingface``, i.e. ``~/.cache/huggingface``). Read from the environment at each call.
+
+>>> import os
+>>> os.environ["HF_DATASETS_CACHE"] = "/data/hf"; str(cache_root())
+'/data/hf/polards'
+>>> del os.environ["HF_DATASETS_CACHE"]
+"""
 
 from __future__ import annotations
 
@@ -6,12 +16,21 @@ import os
 from pathlib import Path
 
 
+def hf_home() -> Path:
+    """``$HF_HOME``, else ``$XDG_CACHE_HOME/huggingface``, else ``~/.cache/huggingface``."""
+    home = os.environ.get("HF_HOME")
+    if home:
+        return Path(home).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "huggingface"
+
+
+def datasets_cache() -> Path:
+    """``$HF_DATASETS_CACHE``, else ``$HF_HOME/datasets`` (where ``datasets`` keeps its cache files)."""
+    env = os.environ.get("HF_DATASETS_CACHE")
+    return Path(env).expanduser() if env else hf_home() / "datasets"
+
+
 def cache_root() -> Path:
-    """``$POLARDS_CACHE``, else ``$HF_HOME/polards`` (``HF_HOME`` defaulting to ``~/.cache/huggingface``)."""
+    """``$POLARDS_CACHE``, else ``<datasets cache>/polards``."""
     base = os.environ.get("POLARDS_CACHE")
-    if not base:
-        home = os.environ.get("HF_HOME") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface"
-        )
-        base = os.path.join(home, "polards")
-    return Path(base)
+    return Path(base).expanduser() if base else datasets_cache() / "polards"

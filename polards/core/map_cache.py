@@ -6,7 +6,8 @@ stays lazy: a cached step compiles to ``pl.scan_ipc`` of its file (memory-mapped
 written by the first *full* collection of the dataset (``to_polars``, ``to_list``, ``ds[:]`` ...), streamed to a
 temporary file and renamed into place, so an interrupted run leaves no entry.
 
-Cache folder: ``cache_dir`` / ``$POLARDS_CACHE`` / ``~/.cache/polards``, sub-folder ``maps``.
+Cache folder: ``cache_dir``, else polards' one cache root (:func:`polards._paths.cache_root`: ``$POLARDS_CACHE``,
+``$HF_DATASETS_CACHE/polards`` or ``$HF_HOME/datasets/polards``), sub-folder ``maps``.
 """
 
 from __future__ import annotations
@@ -26,12 +27,9 @@ WRITTEN = "cache_written"  # key in PythonMap.memo: the file this handle's step 
 
 def cache_root(cache_dir: str | None = None, sub: str = "maps") -> str:
     """The folder of one kind of cache file (created on demand)."""
-    root = (
-        cache_dir
-        or os.environ.get("POLARDS_CACHE")
-        or os.path.join(os.path.expanduser("~"), ".cache", "polards")
-    )
-    path = os.path.join(root, sub)
+    from polards._paths import cache_root as polards_root
+
+    path = os.path.join(os.fspath(cache_dir) if cache_dir else polards_root(), sub)
     os.makedirs(path, exist_ok=True)
     return path
 

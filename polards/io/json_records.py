@@ -2,7 +2,7 @@
 
 Polars scans JSON Lines lazily but a single JSON document only eagerly. A records file such as
 Feedback-Collection's is therefore converted **once**, record by record, into JSON Lines in a polards cache
-folder (``$HF_HOME/polards/converted/``) and scanned from there with ``scan_ndjson``. Memory stays at one
+folder (``<polards cache root>/converted/``) and scanned from there with ``scan_ndjson``. Memory stays at one
 read chunk plus one record; ``pyarrow.json`` was not used because it reads JSON Lines only, and a third-party
 incremental parser (``ijson``) would be a new dependency for a ~60-line job.
 

@@ -6,8 +6,9 @@ Two places are managed:
   time): dataset repos that polards downloaded (their lock folder holds ``*.polards-verified`` stamps or their
   ``trees/*.json`` records carry a ``"polards"`` key). Other repos are listed only with ``include_foreign=True``
   and are never deleted unless asked for by name.
-- **polards' own cache** (``$POLARDS_CACHE`` or ``~/.cache/polards``; also ``$HF_HOME/polards`` where converted
-  JSON lives): one entry per top-level folder (``materialized``, ``converted``...).
+- **polards' own cache** (one root, :func:`polards._paths.cache_root`: ``$POLARDS_CACHE``, else
+  ``$HF_DATASETS_CACHE/polards``, else ``$HF_HOME/datasets/polards``): one entry per top-level folder
+  (``maps``, ``materialized``, ``converted``...).
 
 Deleting is safe while another process loads: a repo is removed only while holding every file lock of its
 ``.locks/`` folder (the locks downloads take), after an atomic rename out of the cache, so a concurrent reader
@@ -37,6 +38,7 @@ from pathlib import Path
 import polars as pl
 from filelock import FileLock, Timeout
 
+from polards._paths import cache_root, hf_home
 from polards.exceptions import CacheBusyError, DatasetNotFoundError, InvalidArgumentError
 
 __all__ = [
@@ -67,18 +69,12 @@ def hub_cache_dir() -> Path:
 
 
 def _hf_home() -> Path:
-    if os.environ.get("HF_HOME"):
-        return Path(os.environ["HF_HOME"]).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(xdg) / "huggingface"
+    return hf_home()
 
 
 def polards_cache_dirs() -> list[Path]:
-    """polards' own cache folders: ``$POLARDS_CACHE`` (else ``~/.cache/polards``) and ``$HF_HOME/polards``."""
-    if os.environ.get("POLARDS_CACHE"):
-        return [Path(os.environ["POLARDS_CACHE"]).expanduser()]
-    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return list(dict.fromkeys([Path(xdg) / "polards", _hf_home() / "polards"]))
+    """polards' own cache folder (:func:`polards._paths.cache_root`), as a one-item list."""
+    return [cache_root()]
 
 
 # ------------------------------------------------------------------------------------------------ entries
