@@ -49,6 +49,8 @@ def print_table(df: pl.DataFrame, *, max_rows: int | None = None, str_len: int =
 
     width = shutil.get_terminal_size((120, 40)).columns
     rows = df.height if max_rows is None else max_rows
+    # a cell is one line: newlines (hh-rlhf turns start with "\n\n") shown as the visible escape "\n"
+    df = df.with_columns(pl.col(pl.String).str.replace_all("\n", "\\n", literal=True))
     with pl.Config(
         tbl_rows=rows,
         tbl_cols=-1,

@@ -67,6 +67,7 @@ def register(sub: Any) -> None:
     rm = rs.add_parser("rm", help="delete runs")
     add_store_arg(rm)
     rm.add_argument("runs", nargs="+", metavar="RUN")
+    rm.add_argument("--yes", "-y", action="store_true", help="delete without asking")
     rm.set_defaults(func=run_rm)
 
     p.set_defaults(func=lambda args: p.print_help() or 2)
@@ -75,6 +76,12 @@ def register(sub: Any) -> None:
 def run_rm(args: argparse.Namespace) -> int:
     store = _store(args)
     ids = [store.resolve(r) for r in args.runs]  # resolve all first: nothing is deleted if one id is wrong
+    if not args.yes and not _confirm(f"delete {len(ids)} run(s): {', '.join(ids)}? [y/N] "):
+        from polards.exceptions import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"`polards results rm` deletes {', '.join(ids)} for good; answer y at the prompt or pass --yes."
+        )
     for run_id in ids:
         store.delete(run_id)
         print(f"deleted {run_id}")
@@ -82,6 +89,15 @@ def run_rm(args: argparse.Namespace) -> int:
     if removed:
         print(f"removed {len(removed)} orphan file(s)")
     return 0
+
+
+def _confirm(question: str) -> bool:
+    """Ask on a terminal; without one (scripts, CI) the answer is no, so deleting needs ``--yes``."""
+    import sys
+
+    if not sys.stdin.isatty():
+        return False
+    return input(question).strip().lower() in {"y", "yes"}
 
 
 def _store(args: argparse.Namespace) -> Any:

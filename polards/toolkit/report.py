@@ -215,8 +215,22 @@ def _script_hash() -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
 
 
+_ID_NAMES = {"item", "id", "idx", "index", "row", "row_id", "item_id", "example_id", "uid"}
+
+
+def _is_identifier(name: str) -> bool:
+    """``id``, ``row_idx``, ``problem_id``...: numbers that label items, not scores to chart."""
+    low = name.lower()
+    return low in _ID_NAMES or low.endswith(("_id", "_idx", "_index")) or low.startswith(("id_", "idx_"))
+
+
 def _score_columns(df: pl.DataFrame) -> list[str]:
-    return [c for c, t in df.schema.items() if (t.is_numeric() or t == pl.Boolean) and c != "item"]
+    """Numeric and boolean columns to summarise and chart, identifiers excluded.
+
+    >>> _score_columns(pl.DataFrame({"id": [1], "problem_id": [3], "correct": [True], "reward": [0.5]}))
+    ['correct', 'reward']
+    """
+    return [c for c, t in df.schema.items() if (t.is_numeric() or t == pl.Boolean) and not _is_identifier(c)]
 
 
 def _summary_table(df: pl.DataFrame, columns: Sequence[str]) -> str:

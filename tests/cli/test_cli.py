@@ -233,7 +233,9 @@ def test_eval_results_compare_report(cli, tmp_path: Path) -> None:
     assert code == 0 and pl.read_csv(tmp_path / "items.csv").height == 1319
     code, _, err = cli("results", "rm", "latest", "nope")
     _one_error_line(err, "'nope'")
-    code, out, _ = cli("results", "rm", "latest")
+    code, _, err = cli("results", "rm", "latest")  # no terminal to ask on: nothing deleted without --yes
+    _one_error_line(err, "--yes")
+    code, out, _ = cli("results", "rm", "latest", "--yes")
     assert code == 0 and out.startswith("deleted ")
     code, out, _ = cli("results", "ls", "--json")
     assert [r["model"] for r in json.loads(out)] == ["m-a"]
