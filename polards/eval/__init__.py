@@ -31,6 +31,7 @@ from polards.eval.metrics import (
     rouge_tokenize,
     sentence_bleu,
     squad_f1,
+    squad_v2_f1,
     tokenize_13a,
 )
 from polards.eval.normalize import latex_to_sympy, normalize_text, strip_string
@@ -69,6 +70,7 @@ __all__ = [
     "rouge_tokenize",
     "sentence_bleu",
     "squad_f1",
+    "squad_v2_f1",
     "strip_string",
     "tokenize_13a",
 ]

@@ -93,6 +93,7 @@ def _parse(s: str) -> Any:
         convert_xor,
         implicit_multiplication_application,
         parse_expr,
+        rationalize,
         standard_transformations,
     )
 
@@ -100,12 +101,39 @@ def _parse(s: str) -> Any:
         raise ValueError(f"unsafe or unsupported expression {s[:50]!r}")
     local = {"e": sympy.E, "i": sympy.I, "E": sympy.E, "I": sympy.I, "pi": sympy.pi, "oo": sympy.oo}
     local.update({"abs": sympy.Abs})
-    transforms = standard_transformations + (implicit_multiplication_application, convert_xor)
+    # rationalize: decimals become exact rationals, so 0.1 + 0.2 == 0.3 and integers never meet a float
+    transforms = standard_transformations + (implicit_multiplication_application, convert_xor, rationalize)
     return parse_expr(s, local_dict=local, transformations=transforms, evaluate=True)
 
 
 def _close(x: Any, y: Any, rel_tol: float) -> bool:
-    return abs(x - y) <= rel_tol * max(1.0, abs(x), abs(y))
+    """Numeric closeness of two sympy numbers, without overflow (sympy Floats have unbounded exponents).
+
+    Infinities and NaN are equal to nothing but themselves (``oo == oo``): ``inf <= inf`` must never make
+    ``5`` equal ``\\infty`` or ``1`` equal ``10^{400}``.
+    """
+    import sympy
+
+    if not (x.is_finite and y.is_finite):
+        return bool(x == y) and not (x.has(sympy.nan) or x.has(sympy.zoo))
+    diff = abs(sympy.N(x - y, 30))
+    scale = max(sympy.Integer(1), abs(x), abs(y))
+    return bool(diff <= rel_tol * scale)
+
+
+def _value(e: Any) -> Any:
+    """``e`` evaluated to 30 digits, or ``None`` when it is not a plain (possibly complex) number."""
+    import sympy
+
+    v = sympy.N(e, 30)
+    if v.free_symbols or not v.is_number:
+        return None
+    if v.has(sympy.nan):
+        return None
+    re_, im_ = v.as_real_imag()
+    if not (re_.is_number and im_.is_number):
+        return None
+    return v
 
 
 def _equiv(a_s: str, b_s: str, rel_tol: float) -> bool:
@@ -122,15 +150,21 @@ def _equiv(a_s: str, b_s: str, rel_tol: float) -> bool:
         return bool(sympy.simplify((a.lhs - a.rhs) - (b.lhs - b.rhs)) == 0)
     if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)):
         return False
+    if a.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan) or b.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
+        return False  # infinities are settled before sympy; anything else holding one is not a number
     d = a - b
     if d == 0:
         return True
+    if d.is_Rational:  # exact numbers that differ: never "close enough"
+        return False
     syms = sorted(d.free_symbols, key=str)
     if not syms:
-        try:
-            va, vb = complex(sympy.N(a, 30)), complex(sympy.N(b, 30))
-        except TypeError:  # symbols cancelled out of the difference: compare the difference with 0
-            return abs(complex(sympy.N(d, 30))) <= rel_tol
+        va, vb = _value(a), _value(b)
+        if va is None or vb is None:  # symbols cancelled out of the difference: compare the difference with 0
+            vd = _value(d)
+            return vd is not None and bool(abs(vd) <= rel_tol)
+        if a.is_Rational and b.is_Rational:
+            return False
         return _close(va, vb, rel_tol)
     # random-point test: a difference at any point proves inequality; agreement at all points is accepted
     rng = random.Random(0)
@@ -138,10 +172,16 @@ def _equiv(a_s: str, b_s: str, rel_tol: float) -> bool:
     for _ in range(4):
         point = {s: sympy.Rational(rng.randint(11, 97), rng.randint(7, 19)) for s in syms}
         try:
-            va, vb = complex(sympy.N(a.subs(point), 30)), complex(sympy.N(b.subs(point), 30))
+            ea, eb = a.subs(point), b.subs(point)
+            if ea.is_Rational and eb.is_Rational:  # exact values at a rational point: compare exactly
+                if ea != eb:
+                    return False
+                agree += 1
+                continue
+            va, vb = _value(ea), _value(eb)
         except (TypeError, ValueError, ZeroDivisionError):
             continue
-        if va != va or vb != vb:  # nan
+        if va is None or vb is None or not (va.is_finite and vb.is_finite):
             continue
         if not _close(va, vb, rel_tol):
             return False

@@ -30,27 +30,25 @@ False
 from __future__ import annotations
 
 import atexit
-import math
 import re
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 import polars as pl
 
 from polards.eval._sympy_worker import SympyPool, is_safe_expression
-from polards.eval.normalize import (
-    latex_to_sympy,
-    normalize_text,
-    parse_number,
-    split_top_level,
-    strip_string,
-    strip_units_and_text,
+from polards.eval.answer_parts import (
+    answer_parts,
+    expand_pm,
+    inequality_to_interval,
+    is_infinity,
+    unit_key,
 )
+from polards.eval.normalize import latex_to_sympy, normalize_text, parse_number, split_top_level, strip_string
 from polards.exceptions import InvalidArgumentError
 
 __all__ = ["GradingStats", "grade_answer", "grade_answers", "grade_expr", "get_default_pool"]
@@ -81,25 +79,55 @@ class GradingStats:
 # ------------------------------------------------------------------------------------------------- cheap layers
 _MATRIX_RE = re.compile(r"\\begin\{([pbvBV]?matrix|array|smallmatrix)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}", re.S)
 _BASE_NUM_RE = re.compile(r"[0-9A-Za-z]+_\{?\d+\}?")
-_EQ_RE = re.compile(r"(?<![<>!=])=(?!=)")
-_OR_RE = re.compile(r"\\(?:text|mbox|textrm)\{\s*(?:or|and)\s*\}|\s+(?:or|and)\s+")
+_EQ_RE = re.compile(r"(?<![<>!=\\])=(?!=)")
+_OR_RE = re.compile(
+    r"\\(?:text|mbox|textrm)\{\s*(?:or|and)\s*\}|\s+(?:or|and)\s+|\\(?:quad|qquad)\s*(?:or|and)?\s*"
+)
 _WORDY_RE = re.compile(r"[A-Za-z][A-Za-z '\-]*[A-Za-z]")
+_ENCLOSING_TEXT_RE = re.compile(r"\s*\\(?:text|textbf|mathrm|mbox|textrm)\{(.*)\}\s*", re.S)
 _EXPLODE_RES = (
     re.compile(r"\*\*\(?[^()*]*\*\*"),  # power tower: an exponent that holds another power
     re.compile(r"\*\*\(?\d{4,}"),  # exponent with 4+ digits
     re.compile(r"\d{200,}"),  # a 200-digit literal
     re.compile(r"!"),  # factorials of anything
 )
+MAX_PARSED_CHARS = 1000  # longer answers are compared as whitespace-insensitive strings only (linear time)
+MAX_ITEMS = 64  # lists, sets and unions with more items are compared as sorted strings
 
 
-def _canon(s: str) -> str:
-    s = strip_string(strip_units_and_text(str(s)))
-    s = s.replace("\\$", "").replace("$", "").replace("\\,", "").replace("\\!", "").replace("\\;", "")
-    s = s.strip().rstrip(".").strip()
-    m = re.fullmatch(r"\{([^{}]*)\}", s)
-    if m:
+def _clean(raw: str) -> str:
+    """Formatting that never matters: ``$``, ``\\left``/``\\right``, spacing commands, degrees, a final period."""
+    s = str(raw).strip()
+    s = s.replace("\\$", "").replace("$", "").replace("\\displaystyle", "")
+    s = s.replace("\\left", "").replace("\\right", "").replace("\\!", "")
+    s = re.sub(r"(?<!\\)\\[,;: ]|~|\\quad(?![A-Za-z])|\\qquad", " ", s)
+    s = s.replace("^{\\circ}", "").replace("^\\circ", "").replace("\\circ", "").replace("°", "")
+    s = s.replace("\\degree", "")
+    m = _ENCLOSING_TEXT_RE.fullmatch(s)
+    if m and _balanced(m.group(1)):
         s = m.group(1)
-    return s
+    return s.strip().rstrip(".").strip()
+
+
+def _balanced(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        depth += (ch == "{") - (ch == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _strip_value(s: str) -> str:
+    s = strip_string(s, split_equation=False).strip().rstrip(".").strip()
+    m = re.fullmatch(r"\{([^{}]*)\}", s)
+    return m.group(1) if m else s
+
+
+def _canon(raw: str) -> str:
+    """The value of an answer without its ``v =`` prefix and unit, MATH-normalised (for structure and strings)."""
+    _, value, _ = answer_parts(_clean(raw))
+    return _strip_value(value)
 
 
 def _outer_bracket(s: str) -> tuple[str, str, str] | None:
@@ -121,33 +149,53 @@ def _outer_bracket(s: str) -> tuple[str, str, str] | None:
     return (s[0], s[1:-1], s[-1]) if depth == 0 else None
 
 
+def _expand_items(items: list[str]) -> list[str]:
+    out: list[str] = []
+    for it in items:
+        ex = expand_pm(it)
+        out.extend(ex if ex is not None else [it])
+    return out
+
+
 def _structure(raw: str) -> tuple[str, Any]:
-    m = _MATRIX_RE.search(raw)
-    if m and raw.strip().startswith(("\\begin", "\\left", "(", "[")) or (m and m.group(0) == raw.strip()):
+    raw = _clean(raw)
+    m = _MATRIX_RE.search(raw) if "\\end" in raw else None
+    if m and raw.strip().startswith(("\\begin", "(", "[")) or (m and m.group(0) == raw.strip()):
         rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip() and not r.strip().startswith("\\hline")]
         return "matrix", [[c.strip() for c in r.split("&")] for r in rows]
     alt = _OR_RE.sub(",", raw)
     if alt != raw:  # "x = 2 or x = 3": an unordered list of answers
         items = [x for x in split_top_level(alt) if x.strip()]
         if len(items) > 1:
-            return "list", items
+            intervals = [inequality_to_interval(_canon(x)) for x in items]
+            if all(intervals):  # "x < -1 or x > 5": a union of intervals
+                return "union", intervals
+            return "list", _expand_items(items)
     s = _canon(raw)
     if parse_number(s) is not None:
-        return "scalar", s
+        return "scalar", raw
+    interval = inequality_to_interval(s)
+    if interval is not None:
+        s = interval
     if "\\cup" in s:
-        return "union", [p for p in s.split("\\cup")]
+        return "union", [p for p in s.split("\\cup") if p]
     ob = _outer_bracket(s)
     if ob is not None:
         open_, inside, close = ob
         items = split_top_level(inside)
         if open_ == "{":
-            return "set", items
+            return "set", _expand_items(items)
         if len(items) > 1:
+            if expand_pm(s) is not None:  # "(1 \pm 2, 3)": the two tuples
+                return "list", expand_pm(s)
             return "seq", (open_, close, items)
-    items = split_top_level(re.sub(r"\\text\{\s*(?:or|and)\s*\}|\s(?:or|and)\s", ",", s))
+    items = split_top_level(s)
     if len(items) > 1:
-        return "list", items
-    return "scalar", s
+        return "list", _expand_items(items)
+    ex = expand_pm(raw)
+    if ex is not None:  # "1 \pm \sqrt{19}": the two answers 1 + sqrt(19) and 1 - sqrt(19)
+        return "list", ex
+    return "scalar", raw
 
 
 def _is_wordy(s: str) -> bool:
@@ -155,17 +203,29 @@ def _is_wordy(s: str) -> bool:
 
 
 def _scalar(a: str, b: str, rel_tol: float, guard: bool) -> tuple[_Verdict, str]:
-    ca, cb = _canon(a), _canon(b)
+    va, xa, ua = answer_parts(_clean(a))
+    vb, xb, ub = answer_parts(_clean(b))
+    if va is not None and vb is not None and va != vb:  # "y = 5" is not "x = 5"
+        return False, "structure"
+    if ua is not None and ub is not None and unit_key(ua) != unit_key(ub):  # "2 hours" is not "2 minutes"
+        return False, "structure"
+    if (va is None) != (vb is None) and _EQ_RE.search(xb if va is not None else xa):
+        # "y = 2x + 3" against the equation "2x - y + 3 = 0": compare whole equations
+        xa, xb = (f"{va}={xa}" if va is not None else xa), (f"{vb}={xb}" if vb is not None else xb)
+    ca, cb = _strip_value(xa), _strip_value(xb)
     if ca == cb:
         return True, "string"
     if not ca or not cb:
         return False, "string"
-    na, nb = normalize_text(a), normalize_text(b)
+    ia, ib = is_infinity(ca), is_infinity(cb)
+    if ia or ib:  # infinities equal only each other, sign included
+        return ia == ib, "numeric"
+    na, nb = normalize_text(xa, units=False), normalize_text(xb, units=False)
     if na == nb and na:
         return True, "string"
     pa, pb = parse_number(ca), parse_number(cb)
-    if pa is not None and pb is not None:
-        return _num_close(pa, pb, rel_tol), "numeric"
+    if pa is not None and pb is not None:  # exact numbers compare exactly (1000000001 != 1000000000)
+        return pa == pb, "numeric"
     if _is_wordy(ca) or _is_wordy(cb):
         return ca.lower().replace(" ", "") == cb.lower().replace(" ", ""), "string"
     if _BASE_NUM_RE.fullmatch(ca) or _BASE_NUM_RE.fullmatch(cb):  # 4210_{5}: a numeral in base 5
@@ -186,14 +246,6 @@ def _scalar(a: str, b: str, rel_tol: float, guard: bool) -> tuple[_Verdict, str]
     return [(sa, sb)], "sympy"
 
 
-def _num_close(x: Fraction, y: Fraction, rel_tol: float) -> bool:
-    if x == y:
-        return True
-    if rel_tol <= 0:
-        return False
-    return math.isclose(float(x), float(y), rel_tol=rel_tol, abs_tol=1e-12)
-
-
 def _combine(parts: list[tuple[_Verdict, str]]) -> tuple[_Verdict, str]:
     """All parts must be equal: any False -> False; pending sympy pairs are concatenated."""
     pending: list[tuple[str, str]] = []
@@ -205,38 +257,11 @@ def _combine(parts: list[tuple[_Verdict, str]]) -> tuple[_Verdict, str]:
     return (pending or True), "structure"
 
 
-@lru_cache(maxsize=65536)
-def _decide(given: str, gold: str, rel_tol: float, guard: bool) -> tuple[_Verdict, str]:
-    """Cheap layers for one pair: ``(True|False|pending sympy pairs, layer name)``."""
-    kg, g = _structure(given)
-    kt, t = _structure(gold)
-    if kg == "scalar" and kt == "scalar":
-        # a tuple written without brackets on one side only is a different answer
-        return _scalar(g, t, rel_tol, guard)
-    if kg == "scalar" or kt == "scalar":
-        ca, cb = _canon(given), _canon(gold)
-        return (ca == cb), "structure"
-    if kg == "matrix" or kt == "matrix":
-        if kg != kt or len(g) != len(t) or any(len(r) != len(q) for r, q in zip(g, t, strict=True)):
-            return False, "structure"
-        return _combine(
-            [
-                _scalar(x, y, rel_tol, guard)
-                for r, q in zip(g, t, strict=True)
-                for x, y in zip(r, q, strict=True)
-            ]
-        )
-    if kg == "seq" or kt == "seq":
-        if kg != kt or g[0] != t[0] or g[1] != t[1] or len(g[2]) != len(t[2]):
-            return False, "structure"
-        return _combine([_decide(x, y, rel_tol, guard) for x, y in zip(g[2], t[2], strict=True)])
-    if kg == "union" or kt == "union":
-        if kg != kt or len(g) != len(t):
-            return False, "structure"
-        return _combine([_decide(x, y, rel_tol, guard) for x, y in zip(g, t, strict=True)])
-    # set / list: unordered
+def _unordered(g: list[str], t: list[str], rel_tol: float, guard: bool) -> tuple[_Verdict, str]:
     if len(g) != len(t):
         return False, "structure"
+    if len(g) > MAX_ITEMS:
+        return sorted(map(_canon, g)) == sorted(map(_canon, t)), "structure"
     left = list(t)
     unmatched: list[str] = []
     for x in g:
@@ -252,6 +277,47 @@ def _decide(given: str, gold: str, rel_tol: float, guard: bool) -> tuple[_Verdic
     return _combine(
         [_decide(x, y, rel_tol, guard) for x, y in zip(sorted(unmatched), sorted(left), strict=True)]
     )
+
+
+def _squash(s: str) -> str:
+    return "".join(s.split())
+
+
+@lru_cache(maxsize=65536)
+def _decide(given: str, gold: str, rel_tol: float, guard: bool) -> tuple[_Verdict, str]:
+    """Cheap layers for one pair: ``(True|False|pending sympy pairs, layer name)``."""
+    if len(given) > MAX_PARSED_CHARS or len(gold) > MAX_PARSED_CHARS:
+        return _squash(given) == _squash(gold), "string"
+    kg, g = _structure(given)
+    kt, t = _structure(gold)
+    if kg == "scalar" and kt == "scalar":
+        return _scalar(g, t, rel_tol, guard)
+    if kg == "scalar" or kt == "scalar":
+        # a tuple written without brackets on one side only is a different answer
+        return (_canon(given) == _canon(gold)), "structure"
+    if kg == "matrix" or kt == "matrix":
+        if kg != kt or len(g) != len(t) or any(len(r) != len(q) for r, q in zip(g, t, strict=True)):
+            return False, "structure"
+        if sum(len(r) for r in g) > MAX_ITEMS * 4:
+            return False, "structure"
+        return _combine(
+            [
+                _scalar(x, y, rel_tol, guard)
+                for r, q in zip(g, t, strict=True)
+                for x, y in zip(r, q, strict=True)
+            ]
+        )
+    if kg == "seq" or kt == "seq":
+        if kg != kt or g[0] != t[0] or g[1] != t[1] or len(g[2]) != len(t[2]):
+            return False, "structure"
+        if len(g[2]) > MAX_ITEMS:
+            return [_canon(x) for x in g[2]] == [_canon(y) for y in t[2]], "structure"
+        return _combine([_decide(x, y, rel_tol, guard) for x, y in zip(g[2], t[2], strict=True)])
+    if kg == "union" or kt == "union":  # unions of intervals are unordered
+        if kg != kt:
+            return False, "structure"
+        return _unordered(g, t, rel_tol, guard)
+    return _unordered(g, t, rel_tol, guard)  # set / list: unordered
 
 
 # ------------------------------------------------------------------------------------------------- pool handling

@@ -104,8 +104,23 @@ def _balanced(s: str) -> bool:
     return depth == 0
 
 
-def strip_string(string: str) -> str:
+_GLUE_RE = re.compile(r"(\\(?!(?:d|t)?frac(?![A-Za-z])|sqrt(?![A-Za-z]))[A-Za-z]+)\s+(?=[A-Za-z])")
+_SQRT_SPACE_RE = re.compile(r"\\sqrt\s+(\w)")
+
+
+def _remove_spaces(string: str) -> str:
+    r"""Remove spaces, except one after a command followed by a letter (``\cdot k`` must not become ``\cdotk``)."""
+    string = _SQRT_SPACE_RE.sub(r"\\sqrt{\1}", string)
+    string = _GLUE_RE.sub("\\1\x00", string)
+    return string.replace(" ", "").replace("\x00", " ")
+
+
+def strip_string(string: str, *, split_equation: bool = True) -> str:
     r"""MATH's ``_strip_string`` normalisation (never raises).
+
+    Two deliberate differences: a space between a command and a letter is kept (MATH's ``\cdot k`` ->
+    ``\cdotk`` glued the command to the variable), and ``split_equation=False`` keeps ``k = 3`` whole
+    (MATH drops a left-hand side of at most two characters).
 
     Examples
     --------
@@ -117,6 +132,8 @@ def strip_string(string: str) -> str:
     '5'
     >>> strip_string("3/4")
     '\\frac{3}{4}'
+    >>> strip_string(r"2 \cdot k"), strip_string(r"\pi r^2")
+    ('2\\cdot k', '\\pi r^2')
     """
     string = _strip_enclosing_text(str(string))
     string = string.replace("\n", "").replace("\\!", "")
@@ -133,10 +150,10 @@ def strip_string(string: str) -> str:
     if string[0] == ".":
         string = "0" + string
     parts = string.split("=")
-    if len(parts) == 2 and len(parts[0].strip()) <= 2:
+    if split_equation and len(parts) == 2 and len(parts[0].strip()) <= 2:
         string = parts[1]
     string = _fix_sqrt(string)
-    string = string.replace(" ", "")
+    string = _remove_spaces(string)
     string = _fix_fracs(string)
     if string == "0.5":
         string = "\\frac{1}{2}"
@@ -156,6 +173,14 @@ _TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox|operatorn
 _SCALE = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
 
 
+def _unwrap_text(s: str) -> str:
+    prev = None
+    while prev != s:
+        prev = s
+        s = _TEXT_CMD_RE.sub(r"\1", s)
+    return s
+
+
 def strip_units_and_text(s: str) -> str:
     r"""Unwrap ``\text{...}``-like commands and drop trailing unit words (``5 cm^2`` -> ``5``).
 
@@ -166,17 +191,14 @@ def strip_units_and_text(s: str) -> str:
     >>> strip_units_and_text(r"\mbox{Monday}")
     'Monday'
     """
-    prev = None
-    while prev != s:
-        prev = s
-        s = _TEXT_CMD_RE.sub(r"\1", s)
+    s = _unwrap_text(s)
     s = s.replace("^{\\circ}", "").replace("^\\circ", "").replace("\\circ", "").replace("°", "")
     stripped = _UNIT_TAIL_RE.sub("", s)
     # keep the text if it was *only* a unit word (e.g. the answer "m")
     return stripped.strip() if re.search(r"[0-9A-Za-z]", stripped) else s.strip()
 
 
-def normalize_text(s: str) -> str:
+def normalize_text(s: str, *, units: bool = True) -> str:
     r"""PRM800K-style normalisation to a plain, lower-case string without spaces or braces.
 
     Examples
@@ -191,7 +213,7 @@ def normalize_text(s: str) -> str:
     'sqrt(2)*pi'
     """
     s = str(s)
-    s = strip_units_and_text(s)
+    s = strip_units_and_text(s) if units else _unwrap_text(s)
     s = s.replace("\\%", "").replace("%", "").replace("\\$", "").replace("$", "")
     s = re.sub(r"\s+(?:or|and)\s+", ",", s)
     for word, k in _SCALE.items():
@@ -304,7 +326,7 @@ _SYMBOLS = {
     "alpha": "alpha", "beta": "beta", "gamma": "gamma", "theta": "theta", "lambda": "lamda",
     "mu": "mu", "phi": "phi", "omega": "omega", "sigma": "sigma", "tau": "tau", "delta": "delta",
     "epsilon": "epsilon", "le": "<=", "leq": "<=", "ge": ">=", "geq": ">=", "neq": "!=", "ne": "!=",
-    "lt": "<", "gt": ">", "pm": "+", "circ": "", "quad": "", "qquad": "", "displaystyle": "",
+    "lt": "<", "gt": ">", "circ": "", "quad": "", "qquad": "", "displaystyle": "",
 }  # fmt: skip
 _DROP = {
     "left",

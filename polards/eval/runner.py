@@ -28,6 +28,7 @@ from polards.eval.metrics import (
     rouge,
     sentence_bleu,
     squad_f1,
+    squad_v2_f1,
 )
 from polards.exceptions import ColumnNotFoundError, InvalidArgumentError
 
@@ -53,6 +54,7 @@ METRICS: dict[str, Callable[..., MetricResult]] = {
     "exact_match": exact_match,
     "squad_f1": squad_f1,
     "f1": squad_f1,
+    "squad_v2_f1": squad_v2_f1,
     "bleu": corpus_bleu,
     "sentence_bleu": sentence_bleu,
     "rouge": rouge,

@@ -14,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polards.eval import accuracy, exact_match, pass_at_k, pass_at_k_estimate, squad_f1
+from polards.eval.metrics.squad_f1 import squad_v2_f1
 from polards.exceptions import ColumnNotFoundError, InvalidArgumentError
 
 
-# ----------------------------------------------------------------------------- the official SQuAD v2 functions
+# ------------------------------------------------------------------- the official SQuAD v1.1 / v2.0 functions
 def _squad_normalize(s: str) -> str:
     s = s.lower()
     s = "".join(ch for ch in s if ch not in set(string.punctuation))
@@ -25,9 +26,9 @@ def _squad_normalize(s: str) -> str:
     return " ".join(s.split())
 
 
-def _squad_f1(pred: str, gold: str) -> float:
+def _squad_f1(pred: str, gold: str, v2: bool = False) -> float:
     p, g = _squad_normalize(pred).split(), _squad_normalize(gold).split()
-    if not p or not g:
+    if v2 and (not p or not g):  # evaluate-v2.0.py; v1.1 falls through to "no common token: 0"
         return float(p == g)
     common = collections.Counter(p) & collections.Counter(g)
     same = sum(common.values())
@@ -55,6 +56,8 @@ def test_squad_f1_and_em_equal_official_script(data):
     assert res.per_item["f1"].to_list() == pytest.approx(want_f1, abs=1e-12)
     assert res.per_item["exact_match"].to_list() == want_em
     assert res.score == pytest.approx(sum(want_f1) / len(want_f1), abs=1e-12)
+    want_v2 = [max(_squad_f1(p, g, v2=True) for g in rs) for p, rs in data]
+    assert squad_v2_f1(preds, refs).per_item["f1"].to_list() == pytest.approx(want_v2, abs=1e-12)
     squad_em = exact_match(preds, refs, ignore_case=True, ignore_punctuation=True, ignore_articles=True)
     assert squad_em.per_item["exact_match"].to_list() == want_em
 
@@ -131,7 +134,7 @@ def test_metrics_accept_dataset_dataframe_lazyframe_and_series():
 
 
 def test_metric_result_to_dict():
-    d = squad_f1(["a"], ["a"]).to_dict()
+    d = squad_f1(["cat"], ["cat"]).to_dict()
     assert (
         d["name"] == "squad_f1" and d["score"] == 1.0 and d["per_item"] == {"f1": [1.0], "exact_match": [1.0]}
     )

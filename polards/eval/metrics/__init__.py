@@ -9,7 +9,7 @@ from polards.eval.metrics.bleu import compute_bleu, corpus_bleu, sentence_bleu, 
 from polards.eval.metrics.exact_match import exact_match
 from polards.eval.metrics.pass_at_k import pass_at_k, pass_at_k_estimate
 from polards.eval.metrics.rouge import rouge, rouge_tokenize
-from polards.eval.metrics.squad_f1 import squad_f1
+from polards.eval.metrics.squad_f1 import squad_f1, squad_v2_f1
 
 __all__ = [
     "MetricResult",
@@ -23,5 +23,6 @@ __all__ = [
     "rouge_tokenize",
     "sentence_bleu",
     "squad_f1",
+    "squad_v2_f1",
     "tokenize_13a",
 ]
