@@ -82,5 +82,7 @@ SPECS = (
         approx_rows=164,
         licence="mit",
         description="164 hand-written Python problems; one 'check' test per task (check(candidate)).",
+        grader="code_sandbox",
+        reference="tests",
     ),
 )

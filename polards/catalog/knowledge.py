@@ -36,5 +36,7 @@ SPECS = (
         approx_rows=15_858,
         licence="mit",
         description="MMLU, 57 subjects + 'all'; lettered choices prompt, answer ClassLabel(A-D).",
+        grader="multiple_choice",
+        reference="answer_letter",
     ),
 )

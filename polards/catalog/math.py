@@ -86,6 +86,8 @@ SPECS = (
         approx_rows=8_792,
         licence="mit",
         description="Grade-school math word problems; gold = the number after the last '####'.",
+        grader="math",
+        reference="answer",
     ),
     DatasetSpec(
         name="math500",
@@ -100,6 +102,8 @@ SPECS = (
         approx_rows=500,
         licence="mit",
         description="The 500-problem MATH test subset; gold = last \\boxed{} of the solution.",
+        grader="math",
+        reference="answer",
     ),
     DatasetSpec(
         name="hendrycks_math",

@@ -2,7 +2,7 @@
 
 >>> from polards.catalog import list_datasets, dataset_info
 >>> len(list_datasets())
-22
+33
 >>> [s["name"] for s in list_datasets(domain="rubric")]
 ['prometheus_feedback']
 >>> dataset_info("openai/gsm8k")["output"]
@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from polards.catalog import chat, code, knowledge, math, preference, rubric, vision
+from polards.catalog import benchmarks, chat, code, knowledge, math, preference, rubric, vision
 from polards.catalog._apply import apply_mapper, load_raw, split_options
 from polards.catalog.spec import DOMAINS, DatasetSpec
 from polards.exceptions import DatasetNotFoundError, InvalidArgumentError, _hint
@@ -29,6 +29,7 @@ SPECS: tuple[DatasetSpec, ...] = (
     *rubric.SPECS,
     *vision.SPECS,
     *knowledge.SPECS,
+    *benchmarks.SPECS,
 )
 _BY_NAME: dict[str, DatasetSpec] = {s.name: s for s in SPECS} | {s.repo_id: s for s in SPECS}
 _BY_NAME_LOWER = {k.lower(): v for k, v in _BY_NAME.items()}

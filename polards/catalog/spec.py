@@ -6,9 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DOMAINS", "DatasetSpec"]
+__all__ = ["DOMAINS", "GRADERS", "DatasetSpec"]
 
 DOMAINS = ("math", "code", "chat", "preference", "rubric", "vision", "knowledge")
+#: how a benchmark's answers are scored (see :func:`polards.catalog.grade`)
+GRADERS = ("multiple_choice", "math", "code_sandbox")
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,8 @@ class DatasetSpec:
     ``mapper`` is a factory returning a :class:`polards.mappers.Mapper`; keyword options that the factory
     accepts may be passed to :func:`polards.catalog.load`. ``loader``, when set, replaces the default
     ``load_dataset`` + ``map_schema`` path (concatenations, decontamination, few-shot sampling).
+    ``grader`` (one of :data:`GRADERS`) says how :func:`polards.catalog.grade` scores a model's outputs
+    against the mapped column ``reference`` (``answer_letter``, ``answer`` or ``tests``).
     """
 
     name: str
@@ -35,6 +39,8 @@ class DatasetSpec:
     streaming_default: bool = False
     config_is_data_dir: bool = False
     loader: Callable[..., Any] | None = field(default=None, repr=False)
+    grader: str | None = None
+    reference: str | None = None
 
     def info(self) -> dict[str, Any]:
         """The spec as a plain dict (what :func:`polards.catalog.dataset_info` returns)."""
@@ -54,4 +60,6 @@ class DatasetSpec:
             "licence": self.licence,
             "streaming_default": self.streaming_default,
             "description": self.description,
+            "grader": self.grader,
+            "reference": self.reference,
         }

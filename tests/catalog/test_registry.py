@@ -4,7 +4,7 @@ import pytest
 
 import polards
 from polards.catalog import SPECS, dataset_info, get_spec, list_datasets
-from polards.catalog.spec import DOMAINS
+from polards.catalog.spec import DOMAINS, GRADERS
 from polards.exceptions import ConfigNotFoundError, DatasetNotFoundError, InvalidArgumentError
 from polards.mappers.structs import STRUCT_FEATURES
 
@@ -17,11 +17,35 @@ ISSUE_REPOS = {
     "dpdl-benchmark/caltech101", "dpdl-benchmark/oxford_flowers102", "dpdl-benchmark/oxford_iiit_pet",
     "tanganke/stanford_cars", "cais/mmlu", "openai/openai_humaneval",
 }  # fmt: skip
+#: the eval benchmarks of tinker-cookbook 0.6.1 (issue 19) -> the grader that fits
+BENCHMARK_GRADERS = {
+    "MathArena/aime_2025": "math", "MathArena/aime_2026": "math", "MathArena/hmmt_feb_2025": "math",
+    "MathArena/hmmt_nov_2025": "math", "Idavidrein/gpqa": "multiple_choice", "TIGER-Lab/MMLU-Pro": "multiple_choice",
+    "edinburgh-dawg/mmlu-redux": "multiple_choice", "m-a-p/SuperGPQA": "multiple_choice",
+    "ceval/ceval-exam": "multiple_choice", "google-research-datasets/mbpp": "code_sandbox",
+    "livecodebench/code_generation_lite": "code_sandbox",
+}  # fmt: skip
 
 
-def test_catalog_covers_every_dataset_of_the_issue_once():
-    assert {s.repo_id for s in SPECS} == ISSUE_REPOS
-    assert len({s.name for s in SPECS}) == len(SPECS) == len(ISSUE_REPOS)
+def test_catalog_covers_every_dataset_of_the_issues_once():
+    assert {s.repo_id for s in SPECS} == ISSUE_REPOS | set(BENCHMARK_GRADERS)
+    assert len({s.name for s in SPECS}) == len(SPECS) == len(ISSUE_REPOS) + len(BENCHMARK_GRADERS) == 33
+
+
+def test_benchmarks_declare_the_grader_that_fits():
+    graders = {s.repo_id: s.grader for s in SPECS if s.repo_id in BENCHMARK_GRADERS}
+    assert graders == BENCHMARK_GRADERS
+    reference = {"math": "answer", "multiple_choice": "answer_letter", "code_sandbox": "tests"}
+    for spec in SPECS:
+        if spec.grader is not None:
+            assert spec.grader in GRADERS and spec.reference == reference[spec.grader], spec.name
+            assert dataset_info(spec.name)["grader"] == spec.grader
+    assert {d["name"] for d in list_datasets(task="math_eval")} == {
+        "aime_2025",
+        "aime_2026",
+        "hmmt_feb_2025",
+        "hmmt_nov_2025",
+    }
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
@@ -38,7 +62,7 @@ def test_spec_is_complete(spec):
 
 
 def test_list_datasets_filters():
-    assert {d["name"] for d in list_datasets(domain="math")} == {
+    assert {d["name"] for d in list_datasets(domain="math", task="math_rl")} == {
         "gsm8k",
         "math500",
         "hendrycks_math",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from polards import Dataset, IterableDataset, catalog
+from polards.testing.fixtures import GATED_TOKEN
 from tests.catalog.conftest import rows_of
 
 CASES = [
@@ -31,6 +32,19 @@ CASES = [
     ("oxford_iiit_pet", None, "test"),
     ("stanford_cars", None, "pixelate"),
     ("mmlu", "anatomy", "dev"),
+    ("aime_2025", None, "train"),
+    ("aime_2026", None, "train"),
+    ("hmmt_feb_2025", None, "train"),
+    ("hmmt_nov_2025", None, "train"),
+    ("gpqa", None, "train"),
+    ("mmlu_pro", None, "test"),
+    ("mmlu_redux", None, "test"),
+    ("mmlu_redux", "virology", "test"),
+    ("supergpqa", None, "train"),
+    ("ceval", None, "val"),
+    ("ceval", "law", "dev"),
+    ("mbpp", None, "test"),
+    ("livecodebench", None, "test"),
 ]
 
 
@@ -40,8 +54,9 @@ def test_cases_cover_the_catalog():
 
 @pytest.mark.parametrize(("name", "config", "split"), CASES, ids=lambda v: str(v))
 def test_streaming_equals_map_style(env, name, config, split):
-    mapped = catalog.load(name, config, split=split, streaming=False)
-    streamed = catalog.load(name, config, split=split, streaming=True)
+    kw = {"token": GATED_TOKEN} if name == "gpqa" else {}
+    mapped = catalog.load(name, config, split=split, streaming=False, **kw)
+    streamed = catalog.load(name, config, split=split, streaming=True, **kw)
     assert isinstance(mapped, Dataset) and isinstance(streamed, IterableDataset)
     expected = mapped.to_list()
     assert len(expected) > 0
