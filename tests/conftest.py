@@ -13,6 +13,7 @@ os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"
 os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="polards-test-hf-"))
 os.environ.setdefault("POLARDS_CACHE", tempfile.mkdtemp(prefix="polards-test-cache-"))
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_DISABLE_XET"] = "1"  # the emulator speaks LFS for uploads, not Xet
 os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"
 for var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from polards.exceptions import DataFilesNotFoundError, DatasetNotFoundError, SplitNotFoundError
+from polards.hub.card import parse_front_matter
 from polards.hub.client import HubSettings, hub_settings
 from polards.hub.download import snapshot_path
 from polards.hub.remote_file import RemoteFile
@@ -69,24 +68,6 @@ class ResolvedRepo:
         return self.snapshots[config.revision]
 
 
-def parse_front_matter(text: str | None) -> dict[str, Any]:
-    """The YAML front matter of a README (``{}`` if none or invalid).
-
-    >>> parse_front_matter("---\\nconfigs:\\n- config_name: a\\n---\\n# T")
-    {'configs': [{'config_name': 'a'}]}
-    """
-    if not text or not text.startswith("---"):
-        return {}
-    end = text.find("\n---", 3)
-    if end < 0:
-        return {}
-    try:
-        data = yaml.safe_load(text[3:end])
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def user_configs(
     files: list[str], data_files: Any = None, data_dir: str | None = None, name: str | None = None
 ) -> list[ConfigFiles]:
@@ -130,9 +111,13 @@ def resolve_repo(
     if data_files is not None or data_dir is not None:
         return ResolvedRepo(repo_id, snap, user_configs(paths, data_files, data_dir, name), snapshots)
     card = (
-        parse_front_matter(read_text_file(settings, snap, "README.md")) if "README.md" in snap.files else {}
+        parse_front_matter(
+            read_text_file(settings, snap, "README.md"), source=f"{repo_id}@{snap.revision}/README.md"
+        )
+        if "README.md" in snap.files
+        else {}
     )
-    configs = resolve_configs(paths, card)
+    configs = resolve_configs(paths, card, partial=snap.partial)
     if not configs:
         conv = try_get_snapshot(settings, repo_id, CONVERT_REVISION)
         if conv is not None:

@@ -3,11 +3,20 @@
 Online, two API calls pin the revision (``/api/datasets/{repo}/revision/{rev}``) and list the tree at that sha
 (``/tree/{sha}?recursive=true``, paginated). Both are recorded in the cache the way ``huggingface_hub`` records
 them (``refs/<revision>`` and ``trees/<sha>.json``), so an offline call resolves from disk with zero requests.
+
+Availability: when the revision is already in the cache and the Hub cannot be reached (connection refused,
+DNS failure, timeouts or 5xx past one attempt), the cached commit is used at once with a warning, as
+``datasets`` does ("Using the latest cached version"); nothing waits for the full retry budget. Offline
+(``HF_HUB_OFFLINE=1``) or Hub-down, a cache warmed by ``huggingface_hub`` / ``datasets`` works too: without a
+``trees/<sha>.json`` record the file list is read from ``snapshots/<sha>/`` (each link names its blob, whose
+name is the checksum and whose size is the file's), so only the files that were downloaded are known.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import os
 import re
 import uuid
@@ -16,10 +25,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from polards.exceptions import DatasetNotFoundError, OfflineCacheMissError
+from polards.exceptions import DatasetNotFoundError, HubConnectionError, OfflineCacheMissError
 from polards.hub.client import HubSettings, raise_for_status, session, translate_error
-from polards.hub.download import FileEntry, download_file, repo_folder
+from polards.hub.download import BadBodyError, FileEntry, download_file, repo_folder
 from polards.hub.retry import check_response, retry_call
+
+logger = logging.getLogger("polards.hub")
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 CONVERT_REVISION = "refs/convert/parquet"
@@ -35,30 +46,56 @@ class RepoSnapshot:
     files: dict[str, FileEntry]
     gated: bool = False
     card_data: dict[str, Any] | None = field(default=None, compare=False)
+    from_cache: bool = field(
+        default=False, compare=False
+    )  # resolved from disk (offline, or the Hub was down)
+    partial: bool = field(
+        default=False, compare=False
+    )  # only the downloaded files are known (no tree record)
 
     def paths(self) -> list[str]:
         """All file paths, sorted."""
         return sorted(self.files)
 
 
-def _get_json(settings: HubSettings, repo_id: str, url: str, params: dict[str, str] | None, what: str) -> Any:
+def _get_json(
+    settings: HubSettings,
+    repo_id: str,
+    url: str,
+    params: dict[str, str] | None,
+    what: str,
+    policy: Any = None,
+) -> Any:
+    bad: list[str] = []
+
     def attempt(_: int) -> Any:
         resp = session().get(url, params=params, headers=settings.headers(), timeout=settings.retry.timeout)
         check_response(resp)
         raise_for_status(resp, repo_id, settings, what=what)
-        return resp.json(), resp.links.get("next", {}).get("url")
+        try:
+            return resp.json(), resp.links.get("next", {}).get("url")
+        except ValueError as err:  # an HTML page or a cut body, not the API's JSON
+            kind = resp.headers.get("Content-Type") or "no Content-Type"
+            msg = (
+                f"the Hub answered the {what} of {repo_id!r} ({resp.url}) with HTTP {resp.status_code} and "
+                f"{kind!r} that is not JSON ({err.__class__.__name__}: {err}): {resp.content[:80]!r}"
+            )
+            bad.append(msg)
+            if len(bad) > 1:  # one fresh retry, then a clear error
+                raise HubConnectionError(f"{msg} (twice).") from err
+            raise BadBodyError(msg) from err
 
     return retry_call(
         attempt,
-        settings.retry,
+        policy or settings.retry,
         what=f"{what} of {repo_id!r}",
         on_give_up=lambda exc: translate_error(exc, repo_id, settings, what),
     )
 
 
-def _revision_info(settings: HubSettings, repo_id: str, revision: str) -> dict[str, Any]:
+def _revision_info(settings: HubSettings, repo_id: str, revision: str, policy: Any = None) -> dict[str, Any]:
     url = f"{settings.repo_url(repo_id)}/revision/{quote(revision, safe='')}"
-    info, _ = _get_json(settings, repo_id, url, None, f"repo info at revision {revision!r}")
+    info, _ = _get_json(settings, repo_id, url, None, f"repo info at revision {revision!r}", policy)
     return info
 
 
@@ -108,7 +145,7 @@ def _save(settings: HubSettings, snap: RepoSnapshot) -> None:
         _atomic_write(folder / "refs" / snap.revision, snap.sha)
 
 
-def _load(settings: HubSettings, repo_id: str, revision: str) -> RepoSnapshot | None:
+def _load(settings: HubSettings, repo_id: str, revision: str, *, walk: bool = True) -> RepoSnapshot | None:
     folder = repo_folder(settings.cache_dir, repo_id)
     if SHA_RE.match(revision):
         sha = revision
@@ -119,13 +156,42 @@ def _load(settings: HubSettings, repo_id: str, revision: str) -> RepoSnapshot | 
             return None
     try:
         record = json.loads(_tree_record(folder, sha).read_text())
-    except (OSError, ValueError):
-        return None
-    files = {
-        p: FileEntry(p, int(r["size"]), r["blob_id"], r.get("lfs_sha256")) for p, r in record["files"].items()
-    }
-    gated = bool(record.get("polards", {}).get("gated", False))
-    return RepoSnapshot(repo_id, revision, sha, files, gated)
+        files = {
+            p: FileEntry(p, int(r["size"]), r["blob_id"], r.get("lfs_sha256"))
+            for p, r in record["files"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        files = _files_from_snapshot(folder, sha) if walk else {}
+        if not files:
+            return None
+        gated = False
+        return RepoSnapshot(repo_id, revision, sha, files, gated, from_cache=True, partial=True)
+    gated = bool((record.get("polards") or {}).get("gated", False))
+    return RepoSnapshot(repo_id, revision, sha, files, gated, from_cache=True)
+
+
+def _files_from_snapshot(folder: Path, sha: str) -> dict[str, FileEntry]:
+    """The files a ``huggingface_hub`` download left in ``snapshots/<sha>/`` (no tree record needed).
+
+    Each entry is a link to ``blobs/<checksum>``: a 64-hex name is the LFS sha256, a 40-hex one the git blob oid.
+    """
+    root = folder / "snapshots" / sha
+    files: dict[str, FileEntry] = {}
+    if not root.is_dir():
+        return files
+    for link in sorted(root.rglob("*")):
+        if not link.is_symlink() and not link.is_file():
+            continue
+        target = link.resolve()
+        etag = target.name
+        if not target.is_file() or len(etag) not in (40, 64):
+            continue
+        path = link.relative_to(root).as_posix()
+        size = target.stat().st_size
+        files[path] = FileEntry(
+            path, size, etag if len(etag) == 40 else "", etag if len(etag) == 64 else None
+        )
+    return files
 
 
 # --------------------------------------------------------------------------------------------------- public
@@ -136,23 +202,39 @@ def get_snapshot(settings: HubSettings, repo_id: str, revision: str | None = Non
     :class:`~polards.exceptions.OfflineCacheMissError` naming the repo and revision.
     """
     revision = revision or "main"
+    cached = _load(settings, repo_id, revision)
     if settings.offline:
-        snap = _load(settings, repo_id, revision)
+        snap = cached
         if snap is None:
             msg = (
                 f"Offline mode is on (HF_HUB_OFFLINE/HF_DATASETS_OFFLINE) and dataset {repo_id!r} at revision "
                 f"{revision!r} has never been resolved into the cache {settings.cache_dir}: missing "
-                f"refs/{revision} or its trees/<sha>.json. Load it once online first."
+                f"refs/{revision}, or both trees/<sha>.json and snapshots/<sha>/. Load it once online first."
             )
             raise OfflineCacheMissError(msg)
         return snap
-    info = _revision_info(settings, repo_id, revision)
+    try:
+        # with a cached copy to fall back on, one attempt is enough to tell that the Hub is down
+        policy = dataclasses.replace(settings.retry, max_retries=0) if cached is not None else None
+        info = _revision_info(settings, repo_id, revision, policy)
+    except HubConnectionError as err:
+        if cached is None:
+            raise
+        logger.warning(
+            "The Hub at %s could not be reached for %r (%s); using the cached revision %r (commit %s).",
+            settings.endpoint,
+            repo_id,
+            err,
+            revision,
+            cached.sha,
+        )
+        return cached
     sha = info.get("sha")
     if not sha:
         raise DatasetNotFoundError(f"The Hub sent no commit sha for dataset {repo_id!r} at {revision!r}.")
     gated = bool(info.get("gated")) or bool(info.get("private"))
-    cached = _load(settings, repo_id, sha)
-    files = cached.files if cached is not None else _list_tree(settings, repo_id, sha)
+    pinned = _load(settings, repo_id, sha, walk=False)
+    files = pinned.files if pinned is not None else _list_tree(settings, repo_id, sha)
     snap = RepoSnapshot(repo_id, revision, sha, files, gated, info.get("cardData"))
     _save(settings, snap)
     return snap

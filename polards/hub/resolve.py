@@ -260,8 +260,14 @@ def _features_by_config(card: dict[str, Any]) -> dict[str, Any]:
     return {str(i.get("config_name", "default")): i for i in info or [] if isinstance(i, dict)}
 
 
-def resolve_configs(files: list[str], card: dict[str, Any] | None = None) -> list[ConfigFiles]:
-    """Configs of a repo or folder from its file list and README YAML (``card``); empty when nothing loads."""
+def resolve_configs(
+    files: list[str], card: dict[str, Any] | None = None, *, partial: bool = False
+) -> list[ConfigFiles]:
+    """Configs of a repo or folder from its file list and README YAML (``card``); empty when nothing loads.
+
+    ``partial``: ``files`` are only the ones a cache holds (a snapshot left by ``huggingface_hub``), so a config
+    whose patterns match none of them is left out instead of raising.
+    """
     card = card or {}
     infos = _features_by_config(card)
     yaml_configs = card.get("configs")
@@ -273,7 +279,12 @@ def resolve_configs(files: list[str], card: dict[str, Any] | None = None) -> lis
             data_dir = str(cfg.get("data_dir") or "").strip("/")
             patterns = _yaml_data_files(cfg.get("data_files"))
             if patterns:
-                splits = resolve_patterns(files, patterns, data_dir)
+                try:
+                    splits = resolve_patterns(files, patterns, data_dir)
+                except DataFilesNotFoundError:
+                    if partial:
+                        continue
+                    raise
             else:
                 inside = (
                     [f[len(data_dir) + 1 :] for f in data if f.startswith(data_dir + "/")]

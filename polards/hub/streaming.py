@@ -9,6 +9,23 @@
   (each block a retried range request), decompressed as a stream and parsed into ``pl.DataFrame`` batches.
 
 A tqdm bar counts finished shards of a split (quiet with ``HF_HUB_DISABLE_PROGRESS_BARS``).
+
+Never wrong rows -- what is verified when, at what cost:
+
+- **Files up to ``POLARDS_STREAM_VERIFY_BYTES``** (default 16 MiB): fetched whole (range requests, 8 MiB each)
+  and checked against the tree's sha256 / git blob oid before a single row is parsed; a mismatch is refetched
+  once, then an :class:`~polards.exceptions.IntegrityError`. Cost: the whole file travels even when a query
+  needs one column or ``take(5)``, and is held in memory while its shard streams.
+- **Larger files**: every range response is checked (see :mod:`polards.hub.remote_file`); text files are read
+  sequentially and hashed as they stream, so the checksum is compared before the last block is used
+  (corruption is reported at the end of that shard: earlier rows of the shard have already been handed out);
+  parquet pages are checked against their CRCs when the writer stored them (pyarrow
+  ``page_checksum_verification``). A block that fails to decode is read once more from fresh requests, then
+  raises :class:`~polards.exceptions.MalformedFileError` naming repo, commit and file.
+- **Deadline**: the shards of one split share a :class:`~polards.hub.retry.FaultBudget` of
+  ``POLARDS_HUB_DEADLINE`` seconds of failed attempts and retry waits, started afresh on each pass over the
+  split; past it the stream ends with :class:`~polards.exceptions.HubConnectionError`.
+- **Schema drift** between the files of a split follows ``datasets``: see :func:`polards.io.read.conform_frame`.
 """
 
 from __future__ import annotations
@@ -25,12 +42,58 @@ from typing import IO, Any
 
 import polars as pl
 
-from polards.hub.client import HubSettings
+from polards.exceptions import MalformedFileError, PolardsError
+from polards.hub.client import HubSettings, _env_float
+from polards.hub.download import where
 from polards.hub.remote_file import RemoteFile
 from polards.hub.repo import RepoSnapshot
 from polards.hub.resolve import split_extension
+from polards.hub.retry import FaultBudget
+from polards.io.read import conform_frame
 
 BATCH_ROWS = 10_000
+
+
+def verify_limit() -> int:
+    """Files up to this many bytes are verified whole before streaming (``POLARDS_STREAM_VERIFY_BYTES``)."""
+    return int(_env_float("POLARDS_STREAM_VERIFY_BYTES", 16 << 20))
+
+
+class SplitStream:
+    """State shared by the shards of one streamed split: the fault budget and the reference schema.
+
+    The budget restarts when shard 0 starts (a new pass over the split). The reference schema is the first
+    batch's (the first file's, as in ``datasets``); a column that is all-null there takes the first real dtype
+    seen later (a null-only first batch is not drift).
+    """
+
+    def __init__(self, settings: HubSettings, schema: pl.Schema | None = None) -> None:
+        self.budget = FaultBudget(settings.retry.deadline)
+        self.reference = schema
+        self._lock = threading.Lock()
+
+    def started(self, index: int) -> None:
+        if index == 0:
+            self.budget.reset()
+
+    def conform(self, df: pl.DataFrame, name: str) -> pl.DataFrame:
+        with self._lock:
+            if self.reference is None:
+                self.reference = df.schema
+                return df
+            ref = self.reference
+            widened = {
+                c: df.schema[c]
+                for c, t in ref.items()
+                if t == pl.Null and df.schema.get(c, pl.Null) != pl.Null
+            }
+            if widened:
+                self.reference = ref = pl.Schema({c: widened.get(c, t) for c, t in ref.items()})
+        return conform_frame(df, ref, name)
+
+
+def _name(snap: RepoSnapshot, path: str) -> str:
+    return where(snap.repo_id, snap.sha, path)
 
 
 def _decompressed(raw: IO[bytes], compression: str | None) -> IO[bytes]:
@@ -47,10 +110,31 @@ def _decompressed(raw: IO[bytes], compression: str | None) -> IO[bytes]:
     return raw
 
 
-def _open(settings: HubSettings, snap: RepoSnapshot, path: str) -> IO[bytes]:
+def _remote(
+    settings: HubSettings, snap: RepoSnapshot, path: str, budget: FaultBudget | None, block_size: int
+) -> RemoteFile:
+    """A checked remote reader of ``path``; verified whole first when it is small enough."""
     entry = snap.files[path]
     url = settings.resolve_url(snap.repo_id, snap.sha, path)
-    raw = io.BufferedReader(RemoteFile(settings, snap.repo_id, url, entry.size), buffer_size=1 << 20)
+    remote = RemoteFile(
+        settings,
+        snap.repo_id,
+        url,
+        entry.size,
+        block_size,
+        etag=entry.etag,
+        name=_name(snap, path),
+        budget=budget,
+    )
+    if entry.size <= verify_limit():
+        remote.load_verified()
+    return remote
+
+
+def _open(
+    settings: HubSettings, snap: RepoSnapshot, path: str, budget: FaultBudget | None = None
+) -> IO[bytes]:
+    raw = io.BufferedReader(_remote(settings, snap, path, budget, 1 << 20), buffer_size=1 << 20)
     stream = _decompressed(raw, split_extension(path)[1])
     return stream if hasattr(stream, "peek") else io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type]
 
@@ -151,22 +235,60 @@ def _counted(
     return shard
 
 
-def _parquet_file(settings: HubSettings, snap: RepoSnapshot, path: str) -> Any:
+def _parquet_file(
+    settings: HubSettings, snap: RepoSnapshot, path: str, budget: FaultBudget | None = None
+) -> Any:
     import pyarrow.parquet as pq
 
     entry = snap.files[path]
-    url = settings.resolve_url(snap.repo_id, snap.sha, path)
-    remote = RemoteFile(settings, snap.repo_id, url, entry.size, block_size=64 << 10)
+    remote = _remote(settings, snap, path, budget, 64 << 10)
     remote.read_tail(min(entry.size, 64 << 10))  # footer (and often the whole metadata) in one request
-    return pq.ParquetFile(remote, pre_buffer=False)
+    try:
+        return pq.ParquetFile(remote, pre_buffer=False, page_checksum_verification=True)
+    except PolardsError:
+        raise
+    except Exception as e:  # noqa: BLE001 - pyarrow's ArrowInvalid/OSError on a footer that does not decode
+        raise MalformedFileError(
+            f"{_name(snap, path)} is not a readable parquet file: {type(e).__name__}: {e}"
+        ) from e
+
+
+def _guarded(produce: Callable[[], Iterator[pl.DataFrame]], name: str, retry: bool) -> Iterator[pl.DataFrame]:
+    """Batches of ``produce()``; a decode error restarts the file once from fresh requests (skipping the rows
+    already yielded) when ``retry``, else -- or the second time -- raises MalformedFileError naming the file."""
+    yielded, attempts = 0, 0
+    while True:
+        skip = yielded
+        try:
+            for df in produce():
+                if skip:
+                    if df.height <= skip:
+                        skip -= df.height
+                        continue
+                    df, skip = df.slice(skip), 0
+                yielded += df.height
+                yield df
+            return
+        except PolardsError:
+            raise
+        except Exception as e:  # noqa: BLE001 - zlib/gzip/pyarrow/Polars decode errors, all named below
+            if retry and attempts == 0:
+                attempts += 1
+                continue
+            raise MalformedFileError(f"{name} does not decode: {type(e).__name__}: {e}") from e
 
 
 def split_schema(settings: HubSettings, snap: RepoSnapshot, first: str) -> pl.Schema:
     """The Polars schema of a split, from its first shard's footer (the shards of a split share it)."""
     from polards.hub.info import _parquet_footer
 
-    arrow = _parquet_footer(settings, snap, first).schema.to_arrow_schema()
-    return pl.DataFrame(arrow.empty_table()).schema
+    meta = _parquet_footer(settings, snap, first)
+    return _polars_schema(meta.schema.to_arrow_schema())
+
+
+def _polars_schema(arrow: Any) -> pl.Schema:
+    frame = pl.DataFrame(arrow.empty_table())
+    return frame.schema
 
 
 _STOP = threading.Event()
@@ -194,15 +316,21 @@ def parquet_lazy_shard(
     columns: list[str] | None,
     schema: pl.Schema,
     bar: ShardProgress | None = None,
+    split: SplitStream | None = None,
+    index: int = 0,
 ) -> pl.LazyFrame:
     """A LazyFrame over one remote parquet shard, read row group by row group through range requests.
 
     It is a Polars IO-source plugin: projections, predicates and ``head`` pushed down by Polars reach the reader,
     which fetches only the needed column chunks, with polards' retries, timeouts and auth on every request
     (Polars' own HTTP reader has neither a request timeout nor a way to send ``Authorization``). ``schema`` is
-    the split's; batches of a shard whose dtypes differ are cast to it.
+    the split's (its first file's); a shard whose own schema differs is conformed to it by ``datasets``' rules
+    (:func:`polards.io.read.conform_frame`): nulls for missing columns, lossless casts, an error otherwise.
     """
     from polars.io.plugins import register_io_source
+
+    split = split if split is not None else SplitStream(settings, schema)
+    name = _name(snap, path)
 
     def source(
         with_columns: list[str] | None, predicate: Any, n_rows: int | None, batch_size: int | None
@@ -210,7 +338,8 @@ def parquet_lazy_shard(
         with _ACTIVE_LOCK:
             _ACTIVE[0] += 1
         try:
-            yield from _read(with_columns, predicate, n_rows)
+            split.started(index)
+            yield from _guarded(lambda: _read(with_columns, predicate, n_rows), name, retry=True)
         finally:
             with _ACTIVE_LOCK:
                 _ACTIVE[0] -= 1
@@ -218,20 +347,26 @@ def parquet_lazy_shard(
     def _read(with_columns: list[str] | None, predicate: Any, n_rows: int | None) -> Iterator[pl.DataFrame]:
         if bar is not None:
             bar.started()
-        pf = _parquet_file(settings, snap, path)
+        pf = _parquet_file(settings, snap, path, split.budget)
+        own = _polars_schema(pf.schema_arrow)
+        extra = [c for c in own if c not in schema]
+        if extra:
+            conform_frame(pl.DataFrame(schema=own), schema, name)  # CastError naming the extra columns
         wanted = list(with_columns) if with_columns is not None else schema.names()
-        read = list(dict.fromkeys(wanted + (predicate.meta.root_names() if predicate is not None else [])))
+        needed = list(dict.fromkeys(wanted + (predicate.meta.root_names() if predicate is not None else [])))
+        target = pl.Schema({c: schema[c] for c in needed})
+        read = [c for c in needed if c in own]
         left = n_rows
         for i in range(pf.num_row_groups):
             if (left is not None and left <= 0) or _STOP.is_set():
                 return
-            df = pl.from_arrow(pf.read_row_group(i, columns=read))
+            table = pf.read_row_group(i, columns=read)
+            df = pl.from_arrow(table) if read else pl.DataFrame(height=table.num_rows)
             assert isinstance(df, pl.DataFrame)
+            df = conform_frame(df, target, name)
             if predicate is not None:
                 df = df.filter(predicate)
-            df = df.select(
-                pl.col(c).cast(schema[c]) if df.schema.get(c) != schema[c] else pl.col(c) for c in wanted
-            )
+            df = df.select(wanted)
             if left is not None:
                 df = df.head(left)
                 left -= df.height
@@ -245,18 +380,40 @@ def parquet_lazy_shard(
 
 
 def text_shard(
-    settings: HubSettings, snap: RepoSnapshot, path: str, fmt: str, columns: list[str] | None
+    settings: HubSettings,
+    snap: RepoSnapshot,
+    path: str,
+    fmt: str,
+    columns: list[str] | None,
+    split: SplitStream | None = None,
+    index: int = 0,
 ) -> Callable[[], Iterator[pl.DataFrame]]:
-    """Batches of a JSON Lines / JSON / CSV / text shard, decompressed as it streams."""
+    """Batches of a JSON Lines / JSON / CSV / text shard, decompressed as it streams, in the split's schema."""
+    split = split if split is not None else SplitStream(settings)
+    name = _name(snap, path)
 
-    def shard() -> Iterator[pl.DataFrame]:
-        stream = _open(settings, snap, path)
+    def batches() -> Iterator[pl.DataFrame]:
+        stream = _open(settings, snap, path, split.budget)
         if fmt == "json" and split_extension(path)[0] == "json":
             head = stream.peek(1 << 16).lstrip()  # type: ignore[attr-defined]
             if head[:1] == b"[" or (head[:1] == b"{" and _multiline_object(head)):
-                yield from _read_json_document(stream, columns)
+                yield from _read_json_document(stream, None)
                 return
-        yield from _read_text_batches(stream, fmt, columns)
+        yield from _read_text_batches(stream, fmt, None)
+
+    def shard() -> Iterator[pl.DataFrame]:
+        split.started(index)
+        verified = snap.files[path].size <= verify_limit()
+        for df in _guarded(batches, name, retry=not verified):
+            df = split.conform(df, name)
+            if columns:
+                missing = [c for c in columns if c not in df.columns]
+                if missing:
+                    from polards.exceptions import ColumnNotFoundError
+
+                    raise ColumnNotFoundError.from_names(missing, df.columns)
+                df = df.select(columns)
+            yield df
 
     return shard
 
@@ -284,9 +441,15 @@ def stream_shards(
     bar = ShardProgress(settings, len(files), desc)
     if fmt == "parquet":
         schema = split_schema(settings, snap, files[0])
-        return [parquet_lazy_shard(settings, snap, f, columns, schema, bar) for f in files]
+        split = SplitStream(settings, schema)
+        return [
+            parquet_lazy_shard(settings, snap, f, columns, schema, bar, split, i) for i, f in enumerate(files)
+        ]
     if fmt in ("json", "csv", "text"):
-        return [_counted(text_shard(settings, snap, f, fmt, columns), bar) for f in files]
+        split = SplitStream(settings)
+        return [
+            _counted(text_shard(settings, snap, f, fmt, columns, split, i), bar) for i, f in enumerate(files)
+        ]
     from polards.exceptions import InvalidArgumentError
 
     raise InvalidArgumentError(

@@ -2,6 +2,15 @@
 
 Every format ends as one ``pl.LazyFrame``. JSON lines go through ``scan_ndjson`` (streaming); a JSON document
 (a records array or ``{"data": [...]}``) is converted record by record to JSON lines once (cached), then scanned.
+A ``.zip`` archive is extracted once (like ``.bz2``/``.xz``) and its members are read as data files.
+
+Schema drift between the files of one split follows ``datasets`` (measured with ``datasets`` 5.2): the split's
+schema is its **first file's**; a later file missing a column gets nulls there; a later file with an extra
+column is a :class:`~polards.exceptions.CastError`; a column of another dtype is cast to the first file's dtype
+when every value survives the round trip (``int -> string``, ``float 3.0 -> int``) and is an
+:class:`~polards.exceptions.ArrowCastError` naming file, column and value otherwise (``3.5 -> int``,
+``"x" -> int``, an int64 overflowing int32). Parquet files are compared by their footers (no data read) and the
+values of drifted columns only are checked, eagerly, so the error comes at load time. See :func:`conform_frame`.
 
 >>> import tempfile, os
 >>> d = tempfile.mkdtemp(); p = os.path.join(d, "x.jsonl")
@@ -133,11 +142,191 @@ def _fetch_fsspec(url: str) -> str:
     return tmp
 
 
+# --------------------------------------------------------------------------------------------------- schema drift
+def _lossless(values: pl.Series, target: pl.DataType) -> tuple[pl.Series, Any]:
+    """``values`` cast to ``target``, and the first value that does not survive the round trip (or None)."""
+    cast = values.cast(target, strict=False)
+    lost = values.is_not_null() & cast.is_null()
+    try:
+        back = cast.cast(values.dtype, strict=False)
+        lost = lost | (values.is_not_null() & ~back.eq_missing(values).fill_null(False))
+    except Exception:  # noqa: BLE001 - no round trip for this pair: nulls introduced are the only test
+        pass
+    bad = values.filter(lost)
+    return cast, (bad[0] if len(bad) else None)
+
+
+def conform_frame(df: pl.DataFrame, reference: pl.Schema, where: str) -> pl.DataFrame:
+    """``df`` in the split's ``reference`` schema, by ``datasets``' rules (see the module docstring).
+
+    >>> ref = pl.Schema({"a": pl.Int64, "b": pl.String})
+    >>> conform_frame(pl.DataFrame({"a": [1.0, 2.0]}), ref, "f2.parquet").to_dicts()
+    [{'a': 1, 'b': None}, {'a': 2, 'b': None}]
+    >>> conform_frame(pl.DataFrame({"a": [1.5]}), ref, "f2.parquet")
+    Traceback (most recent call last):
+    ...
+    polards.exceptions.ArrowCastError: f2.parquet: column 'a' of dtype Float64 cannot be cast losslessly to Int64 (the dtype of the split's first file): value 1.5 would change. Cast the files to one schema, or pass features= to load_dataset.
+    """
+    from polards.exceptions import ArrowCastError, CastError
+
+    if df.schema == reference:
+        return df
+    extra = [c for c in df.columns if c not in reference]
+    if extra:
+        msg = (
+            f"{where}: column(s) {extra} are not in the split's schema {list(reference)} (taken from its first "
+            "file, as datasets does). Hint: give every file of a split the same columns, or list them with "
+            "data_files= per config."
+        )
+        raise CastError(msg)
+    out = []
+    for name, dtype in reference.items():
+        if name not in df.columns:
+            out.append(pl.Series(name, [None] * df.height, dtype=dtype))
+            continue
+        values = df.get_column(name)
+        if values.dtype == dtype:
+            out.append(values)
+            continue
+        cast, bad = _lossless(values, dtype)
+        if bad is not None or (
+            values.dtype != pl.Null and dtype == pl.Null and values.null_count() < len(values)
+        ):
+            msg = (
+                f"{where}: column {name!r} of dtype {values.dtype} cannot be cast losslessly to {dtype} (the dtype "
+                f"of the split's first file): value {bad!r} would change. Cast the files to one schema, or pass "
+                "features= to load_dataset."
+            )
+            raise ArrowCastError(msg)
+        out.append(cast)
+    return pl.DataFrame(out)
+
+
+def _drift_casts(file: str, schema: pl.Schema, reference: pl.Schema, read: Any) -> list[pl.Expr]:
+    """Cast expressions bringing ``file`` (of ``schema``) to ``reference``; value checks read drifted columns."""
+    from polards.exceptions import CastError
+
+    extra = [c for c in schema if c not in reference]
+    if extra:
+        conform_frame(pl.DataFrame(schema=schema), reference, file)  # raises CastError naming the columns
+    drifted = [c for c in reference if c in schema and schema[c] != reference[c]]
+    if drifted:
+        sample = read(file, drifted)
+        conform_frame(sample, pl.Schema({c: reference[c] for c in drifted}), file)  # raises on a lossy value
+    exprs = []
+    for name, dtype in reference.items():
+        if name not in schema:
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+        elif name in drifted:
+            exprs.append(pl.col(name).cast(dtype, strict=False))
+        else:
+            exprs.append(pl.col(name))
+    if not exprs:
+        raise CastError(f"{file}: no columns")
+    return exprs
+
+
+def _file_schemas(files: list[str], fmt: str, infer: int) -> list[pl.Schema]:
+    try:
+        if fmt == "parquet":
+            return [pl.read_parquet_schema(f) for f in files]
+        return [pl.scan_ndjson(f, infer_schema_length=infer).collect_schema() for f in files]
+    except Exception as e:  # noqa: BLE001 - a local file whose footer / first lines do not decode
+        raise MalformedFileError(f"Cannot read the schema of the {fmt} files {files[:3]}...: {e}") from e
+
+
+def _scan_single(f: str, fmt: str, infer: int) -> pl.LazyFrame:
+    return pl.scan_parquet(f) if fmt == "parquet" else pl.scan_ndjson(f, infer_schema_length=infer)
+
+
+def scan_conformed(files: list[str], fmt: str, infer: int = 10000) -> list[pl.LazyFrame] | None:
+    """One lazy frame per file, each in the first file's schema (see the module docstring); None if no drift.
+
+    Only parquet (footers) and JSON Lines (inferred schemas) are compared; other formats return None.
+    """
+    if fmt not in ("parquet", "json") or len(files) < 2 or any(is_url(f) for f in files):
+        return None
+    schemas = _file_schemas(files, fmt, infer)
+    reference = schemas[0]
+    if all(s == reference for s in schemas[1:]):
+        return None
+
+    def read(f: str, cols: list[str]) -> pl.DataFrame:
+        return _scan_single(f, fmt, infer).select(cols).collect()
+
+    return [
+        _scan_single(f, fmt, infer)
+        if s == reference
+        else _scan_single(f, fmt, infer).select(_drift_casts(f, s, reference, read))
+        for f, s in zip(files, schemas, strict=True)
+    ]
+
+
+# --------------------------------------------------------------------------------------------------- archives
+def _zip_members(path: str) -> list[str]:
+    """Extract a zip archive once (keyed on its path, size and mtime) and return its data files, sorted."""
+    import hashlib
+    import zipfile
+
+    from filelock import FileLock
+
+    from polards._paths import cache_root
+
+    real = os.path.realpath(path)
+    st = os.stat(real)
+    key = hashlib.sha256(f"{real}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:32]
+    out = cache_root() / "extracted" / key
+    done = out / ".polards-complete"
+    if not done.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(out) + ".lock"):
+            if not done.exists():
+                try:
+                    with zipfile.ZipFile(real) as zf:
+                        for member in zf.infolist():
+                            name = member.filename
+                            if (
+                                member.is_dir()
+                                or name.startswith(("/", "__MACOSX"))
+                                or ".." in name.split("/")
+                            ):
+                                continue
+                            zf.extract(member, out)
+                except zipfile.BadZipFile as e:
+                    raise MalformedFileError(f"{path} is not a readable zip archive: {e}") from e
+                done.write_text("ok")
+    members = sorted(
+        str(p)
+        for p in out.rglob("*")
+        if p.is_file() and p.name != done.name and not p.name.startswith(".") and infer_format(str(p))
+    )
+    if not members:
+        raise DataFilesNotFoundError(f"The zip archive {path} holds no data file (parquet, json, csv, txt).")
+    return members
+
+
+def expand_archives(files: list[str]) -> list[str]:
+    """Local ``.zip`` data files replaced by the data files they hold (extracted once into the polards cache)."""
+    out: list[str] = []
+    for f in files:
+        if f.lower().endswith(".zip") and not is_url(f):
+            out.extend(_zip_members(f))
+        else:
+            out.append(f)
+    return out
+
+
 def scan_one_format(files: list[str], fmt: str, **opts: Any) -> pl.LazyFrame:
     files = [_fetch_fsspec(f) if is_url(f) and not f.startswith(NATIVE_PROTOCOLS) else f for f in files]
-    files = [_readable(f) for f in files]
+    files = [_readable(f) for f in expand_archives(files)]
+    if fmt in ("parquet", "json"):
+        conformed = (
+            scan_conformed(files, fmt, opts.get("infer_schema_length", 10000)) if fmt == "parquet" else None
+        )
+        if conformed is not None:
+            return pl.concat(conformed, how="vertical")
     if fmt == "parquet":
-        return pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
+        return pl.scan_parquet(files)
     if fmt == "json":
         from polards.io.json_records import is_json_document, to_json_lines
 
@@ -146,14 +335,19 @@ def scan_one_format(files: list[str], fmt: str, **opts: Any) -> pl.LazyFrame:
             str(to_json_lines(f, field)) if not is_url(f) and (field or is_json_document(f)) else f
             for f in files
         ]
-        return pl.scan_ndjson(files, infer_schema_length=opts.get("infer_schema_length", 10000))
+        infer = opts.get("infer_schema_length", 10000)
+        conformed = scan_conformed(files, "json", infer)
+        if conformed is not None:
+            return pl.concat(conformed, how="vertical")
+        return pl.scan_ndjson(files, infer_schema_length=infer)
     if fmt == "csv":
         sep = (
             opts.get("sep")
             or opts.get("delimiter")
             or ("\t" if strip_compression(files[0])[0].endswith(".tsv") else ",")
         )
-        return pl.scan_csv(files, separator=sep)
+        overrides = opts.get("schema_overrides")
+        return pl.scan_csv(files, separator=sep, schema_overrides=overrides)
     if fmt == "text":
         return pl.scan_lines(files, name="text")
     if fmt == "arrow":
@@ -168,7 +362,9 @@ def scan_files(paths: Sequence[str], format: str | None = None, **opts: Any) -> 
     files = list(paths)
     if not files:
         raise DataFilesNotFoundError("No data files given.")
-    fmts = [format or infer_format(f) for f in files]
+    fmts = [
+        format or infer_format(f[:-4] if f.lower().endswith(".zip") else f) or _zip_format(f) for f in files
+    ]
     unknown = [f for f, k in zip(files, fmts, strict=True) if k is None]
     if unknown:
         raise InvalidArgumentError(
@@ -184,6 +380,13 @@ def scan_files(paths: Sequence[str], format: str | None = None, **opts: Any) -> 
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
 
 
+def _zip_format(path: str) -> str | None:
+    if not path.lower().endswith(".zip") or is_url(path):
+        return None
+    kinds = {infer_format(m) for m in _zip_members(path)}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def parquet_features(path: str) -> Any:
     """Features from a parquet footer (the ``huggingface`` metadata when present); reads no data pages.
 
@@ -196,7 +399,7 @@ def parquet_features(path: str) -> Any:
 
     from polards.features import Features
 
-    if is_url(path):
+    if is_url(path) or path.lower().endswith(".zip"):
         return None
     try:
         meta = pl.read_parquet_metadata(path)

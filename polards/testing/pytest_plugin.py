@@ -92,6 +92,7 @@ def apply_hf_env(monkeypatch: pytest.MonkeyPatch, endpoint: str, home: Path) -> 
         "HF_TOKEN_PATH": str(home / "token"),
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_DISABLE_XET": "1",  # the emulator speaks LFS, not Xet (see polards.testing.hub.upload)
     }
     for key in _CLEARED:
         monkeypatch.delenv(key, raising=False)
@@ -112,6 +113,7 @@ def apply_hf_env(monkeypatch: pytest.MonkeyPatch, endpoint: str, home: Path) -> 
         "HF_HUB_OFFLINE": False,
         "HF_HUB_DISABLE_TELEMETRY": True,
         "HF_HUB_DISABLE_PROGRESS_BARS": True,
+        "HF_HUB_DISABLE_XET": True,
     }
     patches["HF_HUB_DISABLE_IMPLICIT_TOKEN"] = False  # so a test's own HF_TOKEN is sent
     for name, value in patches.items():

@@ -167,7 +167,30 @@ def build(root: Path) -> Path:
         "acme/wide",
         {"data/train-00000-of-00001.parquet": pl.concat([_wide(400, 0), _wide(400, 400)])},
     )
+    write_repo(
+        root,
+        "acme/many",
+        {f"data/train-{i:05d}-of-00012.parquet": qa_frame(10, 10 * i) for i in range(12)},
+    )
+    for name, (first, second) in DRIFT.items():
+        for ext in ("parquet", "jsonl"):
+            shards = {f"data/train-0000{i}-of-00002.{ext}": f for i, f in enumerate((first, second))}
+            if ext == "jsonl":
+                shards = {k: v.to_dicts() for k, v in shards.items()}
+            write_repo(root, f"acme/drift-{name}-{ext}", shards)
     return root
+
+
+# Shard-schema drift within one split: (shard 0, shard 1). Expected outcomes are datasets 5.2's, measured with the
+# same frames (tests/hub/test_never_wrong_rows.py::test_drift_matches_datasets runs the oracle).
+DRIFT = {
+    "extra": (pl.DataFrame({"a": [1, 2]}), pl.DataFrame({"a": [3], "b": ["x"]})),
+    "missing": (pl.DataFrame({"a": [1, 2], "b": ["x", "y"]}), pl.DataFrame({"a": [3]})),
+    "lossy": (pl.DataFrame({"a": [1, 2]}), pl.DataFrame({"a": [3.5]})),
+    "widen": (pl.DataFrame({"a": [1.5, 2.0]}), pl.DataFrame({"a": [3]})),
+    "tostr": (pl.DataFrame({"a": ["x"]}), pl.DataFrame({"a": [1, 2]})),
+    "unparsable": (pl.DataFrame({"a": [1, 2]}), pl.DataFrame({"a": ["x"]})),
+}
 
 
 def rewrite_keeping_stat(path: Path, data: bytes) -> None:

@@ -74,8 +74,12 @@ def test_streaming_split_sum(env) -> None:
     assert [r["id"] for r in it][:31] == list(range(30)) + [0]
 
 
-def test_streaming_select_columns_pushdown_reaches_range_reads(env) -> None:
-    """Projection added after load_dataset reaches the remote reader: only that column chunk travels."""
+def test_streaming_select_columns_pushdown_reaches_range_reads(env, monkeypatch) -> None:
+    """Projection added after load_dataset reaches the remote reader: only that column chunk travels.
+
+    Files under POLARDS_STREAM_VERIFY_BYTES are fetched whole to be verified first; 0 makes this 1.7 MB file
+    take the large-file path, where only the needed column chunks travel."""
+    monkeypatch.setenv("POLARDS_STREAM_VERIFY_BYTES", "0")
     size = (env.hub.roots[0] / "acme/wide/data/train-00000-of-00001.parquet").stat().st_size
     it = pds.load_dataset("acme/wide", split="train", streaming=True).select_columns(["id"])
     env.hub.reset_requests()

@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     roots = ", ".join(str(r) for r in hub.roots)
     print(f"Hub emulator serving {roots} at {hub.endpoint}", flush=True)
     print(f"export HF_ENDPOINT={hub.endpoint}", flush=True)
+    print(
+        "export HF_HUB_DISABLE_XET=1  # uploads (push_to_hub) go through LFS, which the emulator speaks",
+        flush=True,
+    )
     for root in hub.roots:
         if not root.is_dir():
             print(f"warning: {root} does not exist (no repos served from it)", file=sys.stderr, flush=True)

@@ -40,11 +40,17 @@ class Fault:
     retry_after: float | int | None = None
     method: str | None = None
     message: str | None = None
+    corrupt_bytes: int = 0
+    html: bool = False
+    every: int = 1
     hits: int = 0
     remaining: int | None = field(default=None, repr=False)
+    seen: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
         self.remaining = self.times
+        if self.corrupt_bytes:
+            self.corrupt = True
         if isinstance(self.pattern, str) and self.pattern.startswith("re:"):
             self._regex: re.Pattern | None = re.compile(self.pattern[3:])
         elif isinstance(self.pattern, re.Pattern):
@@ -72,6 +78,8 @@ class Fault:
             return "reset"
         if self.status is not None:
             return f"status:{self.status}"
+        if self.html:
+            return "html"
         if self.truncate_after is not None:
             return "truncate"
         if self.corrupt:
@@ -100,6 +108,9 @@ class FaultInjector:
         retry_after: float | int | None = None,
         method: str | None = None,
         message: str | None = None,
+        corrupt_bytes: int = 0,
+        html: bool = False,
+        every: int = 1,
     ) -> Fault:
         """Inject a fault on requests whose URL path matches ``pattern``.
 
@@ -130,10 +141,28 @@ class FaultInjector:
             Only match this HTTP method (``GET``, ``HEAD``, ``POST``); None for all.
         message
             Error message for ``status`` faults.
+        corrupt_bytes
+            Flip this many bytes in the middle of the body (implies ``corrupt``; real headers kept).
+        html
+            Answer ``200 text/html`` with an HTML page (a captive portal, a proxy or CDN error page) instead of
+            the resource; with ``status`` the page is sent with that status.
+        every
+            Fire on every ``every``-th matching request only (``every=2``: the 2nd, 4th ...); the others pass
+            untouched and do not count against ``times``.
         """
         if stall and truncate_after is None:
             raise ValueError(f"Fault on {pattern!r}: stall= needs truncate_after= (where the body stalls).")
-        if status is None and truncate_after is None and not reset and not latency and not corrupt:
+        if every < 1:
+            raise ValueError(f"Fault on {pattern!r}: every must be >= 1, got {every}.")
+        if (
+            status is None
+            and truncate_after is None
+            and not reset
+            and not latency
+            and not corrupt
+            and not corrupt_bytes
+            and not html
+        ):
             raise ValueError(
                 f"Fault on {pattern!r} does nothing: give status=, truncate_after=, corrupt=True, reset=True "
                 "or latency=."
@@ -152,6 +181,9 @@ class FaultInjector:
             retry_after=retry_after,
             method=method,
             message=message,
+            corrupt_bytes=corrupt_bytes,
+            html=html,
+            every=every,
         )
         with self._lock:
             self._faults.append(fault)
@@ -162,6 +194,9 @@ class FaultInjector:
         with self._lock:
             for fault in self._faults:
                 if fault.active and fault.matches(method, path):
+                    fault.seen += 1
+                    if fault.seen % fault.every:
+                        continue
                     fault.hits += 1
                     if fault.remaining is not None:
                         fault.remaining -= 1

@@ -10,7 +10,8 @@ commit sha):
 - ``GET /api/datasets/{repo}/parquet[/{config}[/{split}[/{n}.parquet]]]`` from ``refs/convert/parquet``;
 - ``HEAD|GET /datasets/{repo}/resolve/{rev}/{path}`` with ``ETag``, ``X-Repo-Commit``, ``Range`` (206/416),
   or with ``lfs_redirect=True`` a 302 to ``http://localhost:{port}/cdn/{sha256}`` for LFS files;
-- ``GET /api/whoami-v2``.
+- ``GET /api/whoami-v2``;
+- the write routes ``huggingface_hub`` uses to create repos, branches and commits (:mod:`.upload`).
 
 Errors carry ``X-Error-Code`` (``RepoNotFound``, ``RevisionNotFound``, ``EntryNotFound``, ``GatedRepo``) and
 ``X-Error-Message`` so ``huggingface_hub`` raises its typed errors.
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from polards.testing.hub import upload
 from polards.testing.hub.faults import Fault
 from polards.testing.hub.repo import PARQUET_REF, FileEntry, Repo, Revision, normalize_ref, quote_revision
 from polards.testing.hub.requests_log import RequestRecord
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from polards.testing.hub.server import HubEmulator, HubServer
 
 _CHUNK = 64 * 1024
+_WRITE_ROUTES = {"preupload": upload.preupload, "commit": upload.commit, "branch": upload.create_branch}
 _CREATED_AT = "2024-01-01T00:00:00.000Z"
 
 
@@ -91,6 +94,8 @@ class HubRequestHandler(http.server.BaseHTTPRequestHandler):
         self._truncate: int | None = None
         self._stall = 0.0
         self._corrupt = False
+        self._corrupt_bytes = 0
+        self._length = 0
         self._method = method
         length = int(self.headers.get("Content-Length") or 0)
         self._body = self.rfile.read(length) if length > 0 else b""
@@ -136,6 +141,14 @@ class HubRequestHandler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 pass
             return True
+        if fault.html:
+            page = (
+                b"<!DOCTYPE html>\n<html><head><title>Hugging Face - Service Unavailable</title></head>"
+                b"<body><h1>Something went wrong</h1><p>Please try again later.</p></body></html>\n"
+            )
+            self.close_connection = True
+            self._send_bytes(fault.status or 200, page, {"Content-Type": "text/html; charset=utf-8"})
+            return True
         if fault.status is not None:
             headers = {}
             if fault.retry_after is not None:
@@ -146,7 +159,8 @@ class HubRequestHandler(http.server.BaseHTTPRequestHandler):
         if fault.truncate_after is not None:
             self._truncate = fault.truncate_after
             self._stall = fault.stall
-        self._corrupt = fault.corrupt
+        self._corrupt = fault.corrupt and not fault.corrupt_bytes
+        self._corrupt_bytes = fault.corrupt_bytes
         return False
 
     def _start(self, status: int, headers: dict[str, str], length: int) -> None:
@@ -156,12 +170,15 @@ class HubRequestHandler(http.server.BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(length))
         self.end_headers()
+        self._length = length
 
     def _write(self, chunks: Iterable[bytes]) -> None:
         if self._method == "HEAD":
             return
         for chunk in chunks:
-            if self._corrupt and chunk:
+            if self._corrupt_bytes and chunk:
+                chunk = self._flip_middle(chunk)
+            elif self._corrupt and chunk:
                 chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
                 self._corrupt = False
             if self._truncate is not None:
@@ -180,6 +197,20 @@ class HubRequestHandler(http.server.BaseHTTPRequestHandler):
                     return
             self._record.bytes_sent += len(chunk)
             self.wfile.write(chunk)
+
+    def _flip_middle(self, chunk: bytes) -> bytes:
+        """Flip ``corrupt_bytes`` bytes starting at the middle of the body (across chunks if needed)."""
+        start = self._length // 2
+        offset = self._record.bytes_sent
+        lo, hi = max(start, offset), min(start + self._corrupt_bytes, offset + len(chunk))
+        if lo >= hi:
+            return chunk
+        data = bytearray(chunk)
+        for i in range(lo - offset, hi - offset):
+            data[i] ^= 0xFF
+        if hi == start + self._corrupt_bytes:
+            self._corrupt_bytes = 0
+        return bytes(data)
 
     def _send_bytes(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self._start(status, headers or {}, len(body))
@@ -206,8 +237,26 @@ class HubRequestHandler(http.server.BaseHTTPRequestHandler):
             return self._cdn(segs[1])
         if segs[:2] == ["api", "whoami-v2"] and method == "GET":
             return self._whoami()
+        if segs == ["api", "repos", "create"] and method == "POST":
+            return self._write_route(lambda: upload.create_repo(self))
+        if segs == ["api", "validate-yaml"] and method == "POST":
+            return self._write_route(lambda: upload.validate_yaml(self))
+        if segs[:1] == ["lfs-upload"] and len(segs) == 2 and method == "PUT":
+            return self._write_route(lambda: upload.lfs_put(self, segs[1]))
+        if (
+            segs[:1] == ["datasets"]
+            and segs[3:] == ["info", "lfs", "objects", "batch"]
+            and method == "POST"
+            and len(segs) == 7
+            and segs[2].endswith(".git")
+        ):
+            repo_id = f"{unquote(segs[1])}/{unquote(segs[2][: -len('.git')])}"
+            return self._write_route(lambda: upload.lfs_batch(self, self._repo(repo_id)))
         if segs[:2] == ["api", "datasets"] and len(segs) >= 4:
             repo_id = f"{unquote(segs[2])}/{unquote(segs[3])}"
+            if method == "POST" and len(segs) >= 6 and segs[4] in _WRITE_ROUTES:
+                rev = "/".join(unquote(s) for s in segs[5:])
+                return self._write_route(lambda: _WRITE_ROUTES[segs[4]](self, self._repo(repo_id), rev))
             return self._api(method, repo_id, segs[4:])
         if segs[:1] == ["datasets"] and len(segs) >= 6 and segs[3] == "resolve" and method in ("GET", "HEAD"):
             repo_id = f"{unquote(segs[1])}/{unquote(segs[2])}"
@@ -215,6 +264,14 @@ class HubRequestHandler(http.server.BaseHTTPRequestHandler):
         if segs[:2] == ["api", "models"] or segs[:2] == ["api", "spaces"]:
             raise _HubError(404, "The emulator serves dataset repos only.", "RepoNotFound")
         raise _HubError(404, f"Not found: {self._raw_path}")
+
+    def _write_route(self, route) -> None:
+        """Run one write route of :mod:`polards.testing.hub.upload` and answer its JSON or its error."""
+        try:
+            status, body = route()
+        except upload.UploadError as err:
+            raise _HubError(err.status, err.message, err.code) from err
+        self._send_json(body, status=status)
 
     def _token(self) -> str | None:
         auth = self.headers.get("Authorization") or ""
