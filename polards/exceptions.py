@@ -65,20 +65,52 @@ class FeatureTypeError(PolardsError, TypeError):
     """A value or feature has the wrong type."""
 
 
+class FeatureNotFoundError(PolardsError, KeyError):
+    """A column has no entry in the given features (``datasets`` raises ``KeyError``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class CastError(PolardsError, ValueError):
     """A cast between features is not possible."""
+
+
+class ValueOverflowError(PolardsError, OverflowError):
+    """A value does not fit the column's type (``OverflowError``, as pyarrow raises through ``datasets``)."""
 
 
 class UDFError(PolardsError, RuntimeError):
     """A user function passed to ``map``/``filter`` failed or returned an unusable value."""
 
 
+class UDFOutputError(UDFError, ValueError):
+    """A ``map`` function's output has columns of different lengths or values that do not fit the first
+    batch's types (``datasets`` raises ``pyarrow.ArrowInvalid``, a ``ValueError``)."""
+
+
+class UDFOutputTypeError(UDFError, TypeError):
+    """A ``map`` function returned a value of an unusable type (``datasets`` raises ``TypeError``)."""
+
+
 class MalformedFileError(PolardsError, ValueError):
     """A data file could not be parsed."""
 
 
+class MalformedMetadataError(MalformedFileError):
+    """A repo's metadata (README YAML ``configs:`` / ``dataset_info``) is malformed; names the file and line.
+
+    ``datasets`` raises ``ValueError`` for a well-formed YAML of the wrong shape; a YAML syntax error raises
+    :class:`MalformedYAMLError`, which is also a ``yaml.YAMLError`` (what ``datasets`` lets through).
+    """
+
+
 class NotDistributableError(PolardsError, NotImplementedError):
     """A plan step has no distributed equivalent (e.g. ``select(indices)`` when handing a plan to Ray)."""
+
+
+class NotHonouredError(PolardsError, NotImplementedError):
+    """A keyword ``datasets`` accepts but polards cannot honour (named in the message) was given."""
 
 
 class MissingDependencyError(PolardsError, ImportError):
@@ -157,3 +189,47 @@ class IsolationWarning(UserWarning):
 
 class ResultStoreError(PolardsError, RuntimeError):
     """The result store could not read or write a run."""
+
+
+# --------------------------------------------------------------------------------------------------- arrow-typed
+# Errors that ``datasets`` lets through from pyarrow (``pa.ArrowInvalid``, ``pa.ArrowTypeError``). Subclassing the
+# pyarrow classes needs pyarrow imported, so these are built on first use (PEP 562) to keep ``import polards`` light.
+_ARROW_ERRORS = {
+    "ArrowValueError": (
+        "ArrowInvalid",
+        "A value cannot be converted to the column's Arrow type (``pa.ArrowInvalid``).",
+    ),
+    "ArrowTypeMismatchError": (
+        "ArrowTypeError",
+        "Values of different types in one column (``pa.ArrowTypeError``, a ``TypeError``).",
+    ),
+    "ArrowCastError": (
+        "ArrowInvalid",
+        "A cast would lose or overflow values (``pa.ArrowInvalid``, a ``ValueError``).",
+    ),
+}
+
+
+def __getattr__(name: str) -> type:
+    if name == "MalformedYAMLError":  # subclasses yaml.YAMLError: built on first use like the Arrow errors
+        import yaml
+
+        doc = "README YAML front matter that does not parse (``yaml.YAMLError``, as ``datasets`` raises)."
+        yaml_cls = type(
+            name, (MalformedMetadataError, yaml.YAMLError), {"__doc__": doc, "__module__": __name__}
+        )
+        globals()[name] = yaml_cls
+        return yaml_cls
+    if name not in _ARROW_ERRORS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import pyarrow as pa
+
+    base_name, doc = _ARROW_ERRORS[name]
+    bases = (
+        (CastError, getattr(pa, base_name))
+        if name == "ArrowCastError"
+        else (PolardsError, getattr(pa, base_name))
+    )
+    cls = type(name, bases, {"__doc__": doc, "__module__": __name__})
+    globals()[name] = cls
+    return cls

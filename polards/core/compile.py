@@ -10,7 +10,7 @@ import polars as pl
 
 from polards.core import map_cache
 from polards.core import steps as st
-from polards.core.udf import run_python_map, udf_output_schema
+from polards.core.udf import python_map_frame
 
 Plan = tuple[Any, ...]
 
@@ -112,13 +112,7 @@ def _(step: st.LazyFn, lf: pl.LazyFrame) -> pl.LazyFrame:
 
 @_apply.register
 def _(step: st.PythonMap, lf: pl.LazyFrame) -> pl.LazyFrame:
-    if step.with_indices:
-        lf = lf.with_row_index(st.INDEX_COLUMN)
-    schema = udf_output_schema(step, lf)
-    out = lf.map_batches(lambda df: run_python_map(step, df, schema), schema=schema, streamable=True)
-    if step.is_filter:
-        return out.filter(pl.col(st.MASK_COLUMN)).drop(st.MASK_COLUMN)
-    return out
+    return python_map_frame(step, lf)  # exact batches, in order (see polards.core.udf)
 
 
 # ------------------------------------------------------------------------------------------------ plan algebra

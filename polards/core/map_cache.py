@@ -6,8 +6,10 @@ stays lazy: a cached step compiles to ``pl.scan_ipc`` of its file (memory-mapped
 written by the first *full* collection of the dataset (``to_polars``, ``to_list``, ``ds[:]`` ...), streamed to a
 temporary file and renamed into place, so an interrupted run leaves no entry.
 
-Cache folder: ``cache_dir``, else polards' one cache root (:func:`polards._paths.cache_root`: ``$POLARDS_CACHE``,
-``$HF_DATASETS_CACHE/polards`` or ``$HF_HOME/datasets/polards``), sub-folder ``maps``.
+Cache folder (:func:`maps_root`), like ``datasets``' "beside the dataset's cache files": the ``cache_dir`` the
+source files were downloaded to (``load_dataset(..., cache_dir=...)``) + ``/polards-maps``, else
+``<polards cache>/maps`` (:func:`polards._paths.cache_root`: ``$POLARDS_CACHE``, else
+``$HF_DATASETS_CACHE/polards``, else ``$HF_HOME/datasets/polards``).
 """
 
 from __future__ import annotations
@@ -26,10 +28,47 @@ WRITTEN = "cache_written"  # key in PythonMap.memo: the file this handle's step 
 
 
 def cache_root(cache_dir: str | None = None, sub: str = "maps") -> str:
-    """The folder of one kind of cache file (created on demand)."""
+    """The folder of one kind of cache file (created on demand): ``cache_dir/sub``, else under
+    :func:`polards._paths.cache_root`."""
     from polards._paths import cache_root as polards_root
 
-    path = os.path.join(os.fspath(cache_dir) if cache_dir else polards_root(), sub)
+    path = os.path.join(cache_dir or str(polards_root()), sub)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _download_cache_dir(prefix: tuple[Any, ...]) -> str | None:
+    """The Hub cache folder (``<cache_dir>/datasets--owner--name/...``) the plan's first source file lives in,
+    when it is not the default one (a ``cache_dir=`` given to ``load_dataset``)."""
+    root = prefix[0]
+    while isinstance(root, st.Concat) and root.plans:
+        root = root.plans[0][0]
+    files = getattr(root, "files", ())
+    if not files:
+        return None
+    parts = os.path.abspath(str(files[0])).split(os.sep)
+    hits = [i for i, p in enumerate(parts) if p.startswith("datasets--")]
+    if not hits:
+        return None
+    folder = os.sep.join(parts[: hits[-1]]) or os.sep
+    from polards._paths import hf_home
+
+    default = (
+        os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE") or str(hf_home() / "hub")
+    )
+    return None if os.path.abspath(folder) == os.path.abspath(os.path.expanduser(default)) else folder
+
+
+def maps_root(prefix: tuple[Any, ...] | None = None, cache_dir: str | None = None) -> str:
+    """Where Python-map results of ``prefix`` are cached (see the module docstring; created on demand)."""
+    from polards._paths import cache_root as polards_root
+
+    if cache_dir:
+        path = os.path.join(cache_dir, "polards-maps")
+    elif prefix is not None and (beside := _download_cache_dir(prefix)) is not None:
+        path = os.path.join(beside, "polards-maps")
+    else:
+        path = os.path.join(str(polards_root()), "maps")
     os.makedirs(path, exist_ok=True)
     return path
 
@@ -39,19 +78,33 @@ def set_options(
     load_from_cache_file: bool | None,
     cache_file_name: str | None,
     cache_dir: str | None = None,
+    *,
+    keep_in_memory: bool = False,
+    fingerprint: str | None = None,
+    suffix_template: str | None = None,
 ) -> None:
-    """Record ``datasets``' caching arguments on a step (``None`` = the default: reuse)."""
+    """Record ``datasets``' caching arguments on a step (``None`` = the default: reuse).
+
+    ``keep_in_memory``: never write a cache file; ``fingerprint``: ``datasets``' ``new_fingerprint`` (the
+    cache key)."""
+    load = load_from_cache_file if load_from_cache_file is not None else is_caching_enabled()
     step.memo[OPTIONS] = {
-        "load": load_from_cache_file is not False,
-        "file": cache_file_name,
+        "load": load is not False,
+        "file": str(cache_file_name) if cache_file_name is not None else None,
         "dir": cache_dir,
+        "memory": bool(keep_in_memory),
+        "suffix": suffix_template,
     }
+    if fingerprint is not None:
+        step.memo["fingerprint"] = fingerprint
 
 
 def cache_path(prefix: tuple[Any, ...]) -> str | None:
     """Where the result of ``prefix`` (ending in a PythonMap step) is cached, or ``None`` if it is not cacheable."""
     step = prefix[-1]
     opts = step.memo.get(OPTIONS, {})
+    if opts.get("memory"):
+        return None
     if opts.get("file"):
         return str(opts["file"])
     if not is_caching_enabled() or not has_file_sources(prefix):
@@ -59,7 +112,7 @@ def cache_path(prefix: tuple[Any, ...]) -> str | None:
     if "fingerprint" not in step.memo:
         step.memo["fingerprint"] = fingerprint_plan(prefix)
     fp = step.memo["fingerprint"]
-    return None if fp is None else os.path.join(cache_root(opts.get("dir")), f"{fp}.arrow")
+    return None if fp is None else os.path.join(maps_root(prefix, opts.get("dir")), f"{fp}.arrow")
 
 
 def hit(prefix: tuple[Any, ...]) -> str | None:
@@ -85,7 +138,12 @@ def read_ipc(path: str) -> pl.DataFrame:
     numeric buffers are not copied, strings are converted once)."""
     import pyarrow as pa
 
-    table = pa.ipc.open_file(pa.memory_map(path)).read_all()
+    source = pa.memory_map(path)
+    try:
+        table = pa.ipc.open_file(source).read_all()
+    except pa.ArrowInvalid:  # an Arrow *stream* file (datasets' save_to_disk / cache layout)
+        source.seek(0)
+        table = pa.ipc.open_stream(source).read_all()
     df = pl.from_arrow(table, rechunk=False)
     assert isinstance(df, pl.DataFrame)
     return df

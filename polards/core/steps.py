@@ -95,7 +95,9 @@ class LazyFn:
 
 @dataclass(frozen=True, eq=False)
 class PythonMap:
-    """A user's Python function over batches (or rows) of python values; runs inside ``map_batches``."""
+    """A user's Python function over batches (or rows) of python values (see :mod:`polards.core.udf`).
+
+    ``batch_size`` None means the whole dataset as one batch (``datasets``' ``None``/``<= 0``)."""
 
     fn: Callable[..., Any]
     batched: bool
@@ -107,7 +109,11 @@ class PythonMap:
     decoders: tuple[tuple[str, Any], ...]
     is_filter: bool = False
     drop_last_batch: bool = False
-    memo: dict[str, Any] = field(default_factory=dict)  # the inferred output schema, computed once
+    with_rank: bool = False
+    try_original_type: bool = True
+    writer_batch_size: int = 1000  # rows per chunk of a row-wise function (the first chunk sets the types)
+    num_proc: int | None = None  # > 1: worker processes over contiguous shards (polards.core.map_workers)
+    memo: dict[str, Any] = field(default_factory=dict)  # output schema, replayed batches, worker results
 
 
 INDEX_COLUMN = "__polards_index__"

@@ -1,20 +1,42 @@
-"""Running a user's Python ``map``/``filter`` function over Polars batches, with ``datasets`` semantics.
+"""Running a user's Python ``map``/``filter`` function with ``datasets`` 5.2 semantics.
 
-The function sees python values (dict of lists when batched, a dict per row otherwise), exactly as in
-``datasets``; its outputs are converted back through Arrow in one go per batch.
+- The function sees python values: a dict of lists per batch of exactly ``batch_size`` rows (the last one
+  shorter, ``None``/``<= 0`` = the whole dataset) when ``batched``, else one dict per row. Batches run in order,
+  one call each, whatever Polars' thread count; ``async def`` functions are awaited.
+- Output columns merge as ``{**inputs minus remove_columns, **outputs}``; all must have the same length.
+  A returned column that existed in the input keeps the input's type when the values cast to it losslessly
+  (``try_original_type``); otherwise its type is inferred. Later batches are cast to the first batch's types.
+- The user's exceptions reach the caller as themselves.
+
+The output schema of a lazy plan is the first batch's *real* output: that batch (and every later one, up to
+:data:`REPLAY_LIMIT_BYTES`) is kept on the step and replayed, so the function is called once per batch.
+
+>>> import polards as pds
+>>> ds = pds.Dataset.from_dict({"n": [1, 2, 3, 4, 5]})
+>>> sizes = []
+>>> out = ds.map(lambda b: sizes.append(len(b["n"])) or {"m": [x * 2 for x in b["n"]]}, batched=True, batch_size=2)
+>>> out["m"], sizes
+([2, 4, 6, 8, 10], [2, 2, 1])
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from polards.core import steps as st
-from polards.exceptions import UDFError
+from polards.exceptions import UDFOutputError, UDFOutputTypeError
 
-SCHEMA_SAMPLE_ROWS = 64
+REPLAY_LIMIT_BYTES = 256 * 1024 * 1024  # outputs kept per step so that reruns do not call the function again
+_STATE = threading.local()  # .unchanged: the last map_batch call's function returned None
+_STRING_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
 
 
 def as_exprs(function: Any) -> list[pl.Expr] | None:
@@ -40,6 +62,10 @@ def make_step(
     remove: tuple[str, ...] = (),
     is_filter: bool = False,
     drop_last_batch: bool = False,
+    with_rank: bool = False,
+    try_original_type: bool | None = True,
+    writer_batch_size: int | None = 1000,
+    num_proc: int | None = None,
 ) -> st.PythonMap:
     """A :class:`PythonMap` step for ``map``/``filter`` of either dataset kind (``features`` may be None)."""
     from polards.exceptions import ColumnNotFoundError
@@ -60,15 +86,46 @@ def make_step(
     return st.PythonMap(
         fn,
         batched,
-        batch_size if batch_size and batch_size > 0 else None,
+        batch_size if batch_size is not None and batch_size > 0 else None,
         with_indices,
         tuple(cols) if cols is not None else None,
-        remove,
+        tuple(remove),
         tuple((fn_kwargs or {}).items()),
         decoders,
         is_filter,
         drop_last_batch,
+        with_rank,
+        try_original_type is not False,
+        writer_batch_size if writer_batch_size and writer_batch_size > 0 else 1000,
+        num_proc if num_proc and num_proc > 1 else None,
     )
+
+
+# ----------------------------------------------------------------------------------------- calling the function
+def _await_all(coros: list[Any]) -> list[Any]:
+    """Results of awaitables, run concurrently (``datasets`` runs up to 1000 calls at once), in order."""
+
+    async def gather() -> list[Any]:
+        return list(await asyncio.gather(*coros))
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(gather())
+    box: dict[str, Any] = {}  # called from inside a running loop: run ours on another thread
+
+    def target() -> None:
+        try:
+            box["out"] = asyncio.run(gather())
+        except BaseException as e:  # noqa: BLE001 - re-raised below as itself
+            box["err"] = e
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "err" in box:
+        raise box["err"]
+    return box["out"]
 
 
 def _inputs(step: st.PythonMap, df: pl.DataFrame) -> dict[str, list[Any]]:
@@ -84,140 +141,435 @@ def _inputs(step: st.PythonMap, df: pl.DataFrame) -> dict[str, list[Any]]:
     return data
 
 
-def _call(step: st.PythonMap, args: list[Any], indices: Any) -> Any:
-    kwargs = dict(step.fn_kwargs)
+def _extra(step: st.PythonMap, indices: Any, rank: int | None) -> tuple[Any, ...]:
+    out: tuple[Any, ...] = ()
     if step.with_indices:
-        return step.fn(*args, indices, **kwargs)
-    return step.fn(*args, **kwargs)
+        out += (indices,)
+    if step.with_rank:
+        out += (rank,)
+    return out
 
 
-def _run_fn(step: st.PythonMap, df: pl.DataFrame) -> tuple[dict[str, list[Any]] | None, list[bool] | None]:
-    """Call the user function over ``df``: returns (new columns, filter mask)."""
-    data = _inputs(step, df)
-    idx = df.get_column(st.INDEX_COLUMN).to_list() if step.with_indices else [None] * df.height
-    n = df.height
+def _call_batch(step: st.PythonMap, data: dict[str, list[Any]], indices: list[int], rank: int | None) -> Any:
+    args = [data[c] for c in step.input_columns] if step.input_columns is not None else [data]
+    res = step.fn(*args, *_extra(step, indices, rank), **dict(step.fn_kwargs))
+    res = _await_all([res])[0] if inspect.isawaitable(res) else res
+    if res is data and step.input_columns is None:  # the input batch returned: removed columns stay removed
+        res = {k: v for k, v in res.items() if k not in step.remove_columns}
+    return res
+
+
+def _call_rows(
+    step: st.PythonMap, data: dict[str, list[Any]], n: int, indices: list[int], rank: int | None
+) -> list[Any]:
+    kwargs = dict(step.fn_kwargs)
+    keys = list(data)
+    if step.input_columns is not None:
+        argss = [list(vals) for vals in zip(*data.values(), strict=True)] if keys else [[]] * n
+    else:
+        argss = [[dict(zip(keys, vals, strict=True))] for vals in zip(*data.values(), strict=True)]
+        argss = argss if keys else [[{}] for _ in range(n)]
+    fn = step.fn
+    if not (step.with_indices or step.with_rank) and not kwargs:
+        results = [fn(*a) for a in argss]
+    else:
+        results = [fn(*a, *_extra(step, indices[i], rank), **kwargs) for i, a in enumerate(argss)]
+    if results and inspect.isawaitable(results[0]):
+        results = _await_all(results)
+    if step.input_columns is None and step.remove_columns:
+        # datasets: a returned input row (modified in place) does not bring back the removed columns
+        for a, r in zip(argss, results, strict=True):
+            if r is a[0]:
+                for c in step.remove_columns:
+                    r.pop(c, None)
+    return results
+
+
+# ---------------------------------------------------------------------------------------- python -> Arrow
+def _to_arrow(values: Any, name: str) -> pa.Array | pa.ChunkedArray:
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values
+    if isinstance(values, pl.Series):
+        return values.to_arrow()
+    if isinstance(values, np.ndarray):
+        return pa.array(values) if values.ndim == 1 else pa.array(values.tolist())
+    if not isinstance(values, list):
+        values = list(values)
     try:
-        if step.batched:
-            bs = step.batch_size or max(n, 1)
-            outs, mask = [], []
-            for start in range(0, n, bs):
-                chunk = {k: v[start : start + bs] for k, v in data.items()}
-                if step.drop_last_batch and len(next(iter(chunk.values()), [])) < bs:
-                    continue
-                args = [chunk[c] for c in step.input_columns] if step.input_columns is not None else [chunk]
-                res = _call(step, args, idx[start : start + bs])
-                if step.is_filter:
-                    mask.extend(bool(x) for x in res)
-                elif res is not None:
-                    outs.append(res)
-            if step.is_filter:
-                return None, mask
-            if not outs:
-                return ({}, None) if n == 0 else (None, None)
-            merged = {k: [v for o in outs for v in o[k]] for k in outs[0]}
-            return merged, None
-        rows = (
-            [dict(zip(data, vals, strict=True)) for vals in zip(*data.values(), strict=True)]
-            if data
-            else [{}] * n
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+        if values and any(isinstance(v, np.ndarray) for v in values):
+            return pa.array([v.tolist() if isinstance(v, np.ndarray) else v for v in values])
+        msg = (
+            f"Column {name!r} returned by the map function has values of mixed types ({e}). datasets stores "
+            "them as Json, which polards does not have: return one type per column, or pass features=."
         )
-        results = []
-        for i, row in enumerate(rows):
-            args = [row[c] for c in step.input_columns] if step.input_columns is not None else [row]
-            results.append(_call(step, args, idx[i]))
-    except UDFError:
-        raise
-    except Exception as e:
-        name = getattr(step.fn, "__qualname__", repr(step.fn))
-        raise UDFError(
-            f"The function {name} passed to {'filter' if step.is_filter else 'map'} raised {e!r}"
-        ) from e
-    if step.is_filter:
-        return None, [bool(r) for r in results]
-    if all(r is None for r in results):
-        return None, None
-    keys: dict[str, None] = {}
-    for r in results:
-        if not isinstance(r, dict):
-            msg = f"map function must return a dict or None, got {type(r).__name__}"
-            raise UDFError(msg)
-        keys.update(dict.fromkeys(r))
-    return {k: [r.get(k) for r in results] for k in keys}, None
+        raise UDFOutputTypeError(msg) from None
 
 
-def _to_frame(columns: dict[str, list[Any]]) -> pl.DataFrame:
+def _arrow_type(dtype: pl.DataType) -> pa.DataType:
+    return pl.Series([], dtype=dtype).to_arrow().type
+
+
+def _try_type(arr: pa.Array | pa.ChunkedArray, dtype: pl.DataType) -> pa.Array | pa.ChunkedArray:
+    """``datasets``' ``try_type``: the original type if the values cast to it losslessly (never to string)."""
+    target = _arrow_type(dtype)
+    if arr.type == target:
+        return arr
+    if any(f(target) for f in _STRING_TYPES) and not any(f(arr.type) for f in _STRING_TYPES):
+        if not pa.types.is_null(arr.type):
+            return arr
     try:
-        table = pa.table({k: pa.array(v) for k, v in columns.items()})
-        out = pl.from_arrow(table)
-        assert isinstance(out, pl.DataFrame)
-        return out
-    except (pa.ArrowException, TypeError, ValueError):
-        return pl.DataFrame(columns, strict=False, infer_schema_length=None)
+        return arr.cast(target, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError, ValueError):
+        return arr
 
 
-def _keep_type(new: pl.Series, original: pl.DataType) -> pl.Series:
-    """``datasets``' ``try_original_type``: an overwritten column keeps its type when its new values fit."""
-    if new.dtype == original:
-        return new
-    try:
-        return new.cast(original, strict=True)
-    except (pl.exceptions.PolarsError, TypeError, ValueError):
-        return new
+def _series(arrays: dict[str, Any]) -> dict[str, pl.Series]:
+    if not arrays:
+        return {}
+    table = pa.table(arrays)
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return {c: frame.get_column(c) for c in frame.columns}
 
 
-def map_batch(step: st.PythonMap, df: pl.DataFrame) -> pl.DataFrame:
-    """Apply the step to one batch; the result has the step's output columns (no schema cast)."""
-    new, mask = _run_fn(step, df)
-    base = df.drop(st.INDEX_COLUMN) if st.INDEX_COLUMN in df.columns else df
-    if step.is_filter:
-        return base.with_columns(pl.Series(st.MASK_COLUMN, mask, dtype=pl.Boolean))
-    if new is None:
-        return base.drop([c for c in step.remove_columns if c in base.columns])
-    out = _to_frame(new)
-    if out.height != base.height:
-        kept = [c for c in base.columns if c not in step.remove_columns and c not in out.columns]
-        if kept:
+def _check_lengths(lengths: list[tuple[str, int]]) -> None:
+    """``pyarrow.Table.from_arrays``' rule and message (what ``datasets`` raises)."""
+    if not lengths:
+        return
+    expected = lengths[0][1]
+    for i, (name, n) in enumerate(lengths):
+        if n != expected:
+            msg = f"Column {i} named {name} expected length {expected} but got length {n}"
+            raise UDFOutputError(msg)
+
+
+def _validate(step: st.PythonMap, res: Any) -> None:
+    """``datasets``' ``validate_function_output`` (same TypeError messages)."""
+    tables = (Mapping, pa.Table, pl.DataFrame)
+    if res is not None and not isinstance(res, tables) and not _is_pandas_frame(res):
+        msg = (
+            f"Provided `function` which is applied to all elements of table returns a variable of type {type(res)}. "
+            "Make sure provided `function` returns a variable of type `dict` (or a pyarrow table) to update the "
+            "dataset or `None` if you are only interested in side effects."
+        )
+        raise UDFOutputTypeError(msg)
+    if step.batched and isinstance(res, Mapping):
+        ok = (list, np.ndarray, pl.Series, pl.DataFrame, pa.Array, pa.ChunkedArray, tuple)
+        if not all(isinstance(v, ok) or _is_pandas_series(v) for v in res.values()):
             msg = (
-                f"map function returned {out.height} rows for a batch of {base.height}; a batched function may "
-                f"change the number of rows only if the other columns are removed. Hint: remove_columns={kept}"
+                "Provided `function` which is applied to all elements of table returns a `dict` of types "
+                f"{[type(x) for x in res.values()]}. When using `batched=True`, make sure provided `function` "
+                "returns a `dict` of types like `(<class 'list'>, <class 'numpy.ndarray'>, <class 'pandas.Series'>)`."
             )
-            raise UDFError(msg)
+            raise UDFOutputTypeError(msg)
+
+
+def _is_pandas_frame(x: Any) -> bool:
+    return type(x).__name__ == "DataFrame" and type(x).__module__.startswith("pandas")
+
+
+def _is_pandas_series(x: Any) -> bool:
+    return type(x).__name__ == "Series" and type(x).__module__.startswith("pandas")
+
+
+def _table_frame(res: Any) -> pl.DataFrame:
+    if isinstance(res, pl.DataFrame):
+        return res
+    table = pa.Table.from_pandas(res, preserve_index=False) if _is_pandas_frame(res) else res
+    out = pl.from_arrow(table)
+    assert isinstance(out, pl.DataFrame)
+    return out
+
+
+def _merge(
+    step: st.PythonMap, base: pl.DataFrame, new: dict[str, Any], lengths: dict[str, int]
+) -> pl.DataFrame:
+    """``{**inputs minus removed, **new}`` in ``datasets``' column order (input order first, then new names)."""
+    kept = [c for c in base.columns if c not in step.remove_columns]
+    order = [c for c in base.columns if c in new or c in kept] + [c for c in new if c not in base.columns]
+    _check_lengths([(c, lengths[c] if c in new else base.height) for c in order])
+    arrays = {}
+    for c, values in new.items():
+        arr = _to_arrow(values, c)
+        if step.try_original_type and c in base.columns:
+            arr = _try_type(arr, base.schema[c])
+        arrays[c] = arr
+    series = _series(arrays)
+    return pl.DataFrame([series[c] if c in series else base.get_column(c) for c in order])
+
+
+def map_batch(step: st.PythonMap, df: pl.DataFrame, rank: int | None = None) -> pl.DataFrame:
+    """Apply the step to one batch (``df`` carries :data:`INDEX_COLUMN` when ``with_indices``).
+
+    A map returns its output columns (types not yet aligned with other batches); a filter returns the
+    input with a boolean :data:`MASK_COLUMN`. A function returning ``None`` leaves the batch unchanged.
+    """
+    base = df.drop(st.INDEX_COLUMN) if st.INDEX_COLUMN in df.columns else df
+    n = base.height
+    data = _inputs(step, df)
+    idx = df.get_column(st.INDEX_COLUMN).to_list() if step.with_indices else list(range(n))
+    try:
+        res = _call_batch(step, data, idx, rank) if step.batched else _call_rows(step, data, n, idx, rank)
+    except Exception as e:  # the user's exception, as itself, with a note naming the function
+        note = f"(raised by the function {getattr(step.fn, '__qualname__', repr(step.fn))} passed to " + (
+            "filter)" if step.is_filter else "map)"
+        )
+        if note not in getattr(e, "__notes__", ()):
+            e.add_note(note)
+        raise
+    if step.batched:
+        if step.is_filter:
+            if isinstance(res, pa.Array | pa.ChunkedArray | pl.Series):
+                res = res.to_list() if isinstance(res, pl.Series) else res.to_pylist()
+            mask = [bool(x) for x in res][:n]  # datasets zips: a short mask drops the rest
+            return base.with_columns(pl.Series(st.MASK_COLUMN, mask + [False] * (n - len(mask)), pl.Boolean))
+        _validate(step, res)
+        if res is None:
+            _STATE.unchanged = True
+            return base
+        if not isinstance(res, Mapping):
+            return _table_frame(res)
+        return _merge(step, base, dict(res), {k: len(v) for k, v in res.items()})
+    results = res
+    if step.is_filter:
+        return base.with_columns(pl.Series(st.MASK_COLUMN, [bool(r) for r in results], pl.Boolean))
+    if not results:
+        return base.drop([c for c in step.remove_columns if c in base.columns])
+    for r in results:
+        _validate(step, r)
+    first = results[0]
+    if first is None:
+        _STATE.unchanged = True
+        return base
+    if not isinstance(first, Mapping):
+        return pl.concat([_table_frame(r) for r in results], how="vertical_relaxed")
+    kept = [c for c in base.columns if c not in step.remove_columns]
+    new: dict[str, list[Any]] = {}
+    for k in first:  # the first row's keys decide the columns, as datasets' writer
+        try:
+            new[k] = [r[k] for r in results]
+        except (KeyError, TypeError):
+            if k not in kept:
+                raise
+            fallback = base.get_column(k).to_list()
+            new[k] = [r.get(k, fallback[i]) if r is not None else fallback[i] for i, r in enumerate(results)]
+    return _merge(step, base, new, {k: n for k in new})
+
+
+# --------------------------------------------------------------------------------- batches of a whole dataset
+def rebatch(
+    frames: Iterable[pl.DataFrame], size: int | None, drop_last: bool = False
+) -> Iterator[pl.DataFrame]:
+    """Consecutive batches of exactly ``size`` rows (the last shorter unless dropped); None: one batch."""
+    pending: list[pl.DataFrame] = []
+    have = 0
+    for df in frames:
+        if df.height == 0:
+            continue
+        pending.append(df)
+        have += df.height
+        while size is not None and have >= size:
+            buf = pl.concat(pending, rechunk=False) if len(pending) > 1 else pending[0]
+            yield buf.slice(0, size)
+            rest = buf.slice(size)
+            pending, have = ([rest] if rest.height else []), rest.height
+    if pending and not (drop_last and size is not None and have < size):
+        yield pl.concat(pending) if len(pending) > 1 else pending[0]
+
+
+def chunk_rows(step: st.PythonMap) -> int | None:
+    """Rows per call (batched) or per chunk of row calls (the writer's batch: it sets the output types)."""
+    return step.batch_size if step.batched else step.writer_batch_size
+
+
+def conform(step: st.PythonMap, out: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+    """A later batch's output cast to the first batch's schema (``datasets`` casts to the writer's schema)."""
+    if out.schema == schema:
         return out
-    replaced = [
-        _keep_type(out.get_column(c), base.schema[c]) if c in out.columns else base.get_column(c)
-        for c in base.columns
-    ]
-    frame = pl.DataFrame(replaced) if replaced else pl.DataFrame()
-    frame = (
-        frame.with_columns([out.get_column(c) for c in out.columns if c not in base.columns])
-        if base.width
-        else out
-    )
-    return frame.drop([c for c in step.remove_columns if c in frame.columns and c not in new])
+    if set(out.columns) != set(schema):
+        msg = (
+            f"The map function returned columns {out.columns} for one batch but {list(schema)} for the first "
+            "batch; every batch must return the same columns."
+        )
+        raise UDFOutputError(msg)
+    cols = []
+    for name, dtype in schema.items():
+        s = out.get_column(name)
+        if s.dtype == dtype:
+            cols.append(s)
+        elif dtype == pl.Null:
+            if s.null_count() < s.len():
+                msg = (
+                    f"Couldn't write column '{name}': its type in this file is null, because the first values "
+                    f"written for it were all None. Set the type of '{name}' with features=, or make sure the "
+                    "first batch written contains a value that is not None."
+                )
+                raise UDFOutputTypeError(msg)
+            cols.append(pl.Series(name, [None] * s.len(), pl.Null))
+        else:
+            try:
+                arr = s.to_arrow().cast(_arrow_type(dtype), safe=True)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
+                raise UDFOutputError(
+                    f"Column {name!r} of a later batch does not fit its type {dtype}: {e}"
+                ) from e
+            cols.append(pl.Series(name, arr).cast(dtype))
+    return pl.DataFrame(cols)
 
 
-def udf_output_schema(step: st.PythonMap, lf: pl.LazyFrame) -> pl.Schema:
-    """The output schema, inferred once by running the function on the first rows (then memoised)."""
-    if "schema" not in step.memo:
-        sample = lf.head(SCHEMA_SAMPLE_ROWS).collect()
-        out = map_batch(step, sample)
-        if sample.height == 0 or any(d == pl.Null for d in out.schema.values()):
-            bigger = lf.head(SCHEMA_SAMPLE_ROWS * 16).collect()
-            if bigger.height > sample.height:
-                out = map_batch(step, bigger)
-        step.memo["schema"] = out.schema
+def run_batches(
+    step: st.PythonMap,
+    frames: Iterable[pl.DataFrame],
+    *,
+    offset: int = 0,
+    rank: int | None = None,
+    schema: pl.Schema | None = None,
+) -> Iterator[tuple[int, pl.DataFrame]]:
+    """``(input rows, output)`` per batch of ``frames`` (the input of one shard), in order.
+
+    Filters yield the kept rows; maps yield outputs cast to ``schema`` (else to the first batch's)."""
+    size = chunk_rows(step)
+    drop = step.batched and step.drop_last_batch and size is not None
+    updated = bool(step.memo.get("updated"))  # an earlier call (probe, replayed prefix) already updated
+    for df in rebatch(frames, size):
+        if drop and size is not None and df.height < size:
+            if not updated and not step.is_filter:  # datasets: a map that never updated keeps every row
+                yield df.height, df
+            return
+        arg = df.with_row_index(st.INDEX_COLUMN, offset=offset) if step.with_indices else df
+        offset += df.height
+        _STATE.unchanged = False
+        out = map_batch(step, arg) if rank is None else map_batch(step, arg, rank=rank)
+        if not _STATE.unchanged and not updated:
+            updated = step.memo["updated"] = True
+        if step.is_filter:
+            out = out.filter(pl.col(st.MASK_COLUMN)).drop(st.MASK_COLUMN)
+        elif schema is None:
+            schema = out.schema
+        else:
+            out = conform(step, out, schema)
+        yield df.height, out
+
+
+# ------------------------------------------------------------------------------------------ the lazy frame
+class _Replay:
+    """The outputs of a step's first batches, in order, so that reruns replay instead of calling again."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.frames: list[pl.DataFrame] = []
+        self.rows_in = 0  # input rows consumed by the recorded batches
+        self.bytes = 0
+        self.complete = False
+        self.full = False  # over the memory limit: stop recording
+        self.passthrough = False  # no batch ran: the input is the output
+
+
+def _replay(step: st.PythonMap) -> _Replay:
+    rec = step.memo.get("replay")
+    if rec is None:
+        rec = step.memo.setdefault("replay", _Replay())
+    return rec
+
+
+def _outputs(step: st.PythonMap, upstream: pl.LazyFrame) -> Iterator[pl.DataFrame]:
+    """Every output batch of the step over ``upstream``: the recorded ones, then new calls (recorded too)."""
+    rec = _replay(step)
+    with rec.lock:
+        done, start, complete = list(rec.frames), rec.rows_in, rec.complete
+    yield from done
+    if complete:
+        return
+    lf = upstream.slice(start) if start else upstream
+    frames = lf.collect_batches(chunk_size=chunk_rows(step), lazy=True)
+    pos = start
+    for rows, out in run_batches(step, frames, offset=start, schema=step.memo.get("schema")):
+        if not step.is_filter and "schema" not in step.memo:
+            step.memo["schema"] = out.schema
+        with rec.lock:
+            if not rec.full and not rec.complete and rec.rows_in == pos:
+                rec.frames.append(out)
+                rec.rows_in += rows
+                rec.bytes += out.estimated_size()
+                rec.full = rec.bytes > REPLAY_LIMIT_BYTES
+        pos += rows
+        yield out
+    with rec.lock:
+        if not rec.full and rec.rows_in == pos:
+            rec.complete = True
+
+
+def _empty_result(step: st.PythonMap, upstream: pl.LazyFrame) -> pl.Schema:
+    """No batch ran (no rows, or ``drop_last_batch`` dropped the only one): ``datasets`` returns the input
+    unchanged, minus ``remove_columns`` when the dataset is empty."""
+    schema = upstream.collect_schema()
+    has_rows = upstream.head(1).collect().height > 0
+    if has_rows:
+        return schema
+    return pl.Schema({c: d for c, d in schema.items() if c not in step.remove_columns})
+
+
+def output_schema(step: st.PythonMap, upstream: pl.LazyFrame) -> pl.Schema:
+    """The step's output schema: the input's for a filter, else its first batch's real output (kept)."""
+    if "schema" in step.memo:
+        return step.memo["schema"]
+    if step.is_filter:
+        step.memo["schema"] = upstream.collect_schema()
+        return step.memo["schema"]
+    gen = _outputs(step, upstream)
+    try:
+        first = next(gen, None)
+    finally:
+        gen.close()
+    if first is None:
+        step.memo["schema"] = _empty_result(step, upstream)
+        rec = _replay(step)
+        with rec.lock:
+            rec.passthrough = rec.rows_in == 0
     return step.memo["schema"]
 
 
-def run_python_map(step: st.PythonMap, df: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
-    if df.height == 0:
-        return pl.DataFrame(schema=schema)
-    out = map_batch(step, df)
-    if list(out.columns) != list(schema):
-        msg = f"map function returned columns {out.columns} for one batch but {list(schema)} for the first rows."
-        raise UDFError(msg)
-    bad = [c for c, d in out.schema.items() if d != schema[c] and d != pl.Null and schema[c] != pl.Null]
-    try:
-        return out.cast(dict(schema)) if out.schema != schema else out
-    except pl.exceptions.PolarsError as e:
-        raise UDFError(f"map function changed the type of columns {bad} between batches: {e}") from e
+def python_map_frame(step: st.PythonMap, upstream: pl.LazyFrame) -> pl.LazyFrame:
+    """The lazy frame of a Python map/filter step over ``upstream`` (compile rule of :class:`PythonMap`)."""
+    from polars.io.plugins import register_io_source
+
+    if step.num_proc:
+        from polards.core.map_workers import parallel_frame
+
+        return parallel_frame(step, upstream)
+    schema = output_schema(step, upstream)
+    if _replay(step).passthrough:
+        return upstream.select(list(schema))
+
+    def source(
+        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch: int | None
+    ) -> Iterator[pl.DataFrame]:
+        left = n_rows
+        if left is not None and left <= 0:
+            return
+        outputs = _outputs(step, upstream)
+        try:
+            for out in outputs:
+                if with_columns is not None:
+                    out = out.select(with_columns)
+                if predicate is not None:
+                    out = out.filter(predicate)
+                if left is not None:
+                    out = out.head(left)
+                    left -= out.height
+                if out.height:
+                    yield out
+                if left is not None and left <= 0:
+                    return  # no further batch is computed
+        finally:
+            outputs.close()
+
+    return register_io_source(source, schema=schema, explain_name="PYTHON MAP")
+
+
+# -------------------------------------------------------------------------- kept for existing callers
+def udf_output_schema(step: st.PythonMap, lf: pl.LazyFrame) -> pl.Schema:
+    """The output schema (see :func:`output_schema`)."""
+    return output_schema(step, lf)

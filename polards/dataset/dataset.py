@@ -78,44 +78,90 @@ class Dataset:
 
     @classmethod
     def from_dict(
-        cls, mapping: Mapping[str, Sequence[Any]], features: Features | None = None, **kw: Any
+        cls,
+        mapping: Mapping[str, Sequence[Any]],
+        features: Features | None = None,
+        info: Any = None,
+        split: str | None = None,
+        on_mixed_types: str | None = None,
     ) -> Dataset:
-        """From a dict of columns (like ``datasets.Dataset.from_dict``)."""
-        return cls.from_polars(construct.frame_from_columns(dict(mapping), features), features, **kw)
+        """From a dict of columns (like ``datasets.Dataset.from_dict``): NaN stays NaN, a column mixing types
+        raises pyarrow's error (as a polards subclass naming the column), ``features`` encode labels/images."""
+        if on_mixed_types is not None:
+            raise NotImplementedError(
+                f"on_mixed_types={on_mixed_types!r} (datasets' Json feature) is not supported by polards."
+            )
+        features = construct.features_for(features, info)
+        mapping = dict(mapping)
+        if not mapping and features:
+            frame = pl.DataFrame(schema=features.to_polars_schema())
+        else:
+            frame = construct.frame_from_columns(mapping, features)
+        if features is not None:
+            features = Features({k: features[k] for k in frame.columns})
+        return cls.from_polars(frame, features, split=split, info=info)
 
     @classmethod
     def from_list(
-        cls, rows: Sequence[Mapping[str, Any]], features: Features | None = None, **kw: Any
+        cls,
+        mapping: Sequence[Mapping[str, Any]],
+        features: Features | None = None,
+        info: Any = None,
+        split: str | None = None,
+        on_mixed_types: str | None = None,
     ) -> Dataset:
-        keys: dict[str, None] = {}
-        for r in rows:
-            keys.update(dict.fromkeys(r))
-        return cls.from_dict({k: [r.get(k) for r in rows] for k in keys}, features, **kw)
+        """From a list of rows; the first row's keys are the columns (a key missing later is ``None``)."""
+        return cls.from_dict(
+            construct.rows_to_columns(mapping), features, info, split, on_mixed_types=on_mixed_types
+        )
 
     @classmethod
-    def from_arrow(cls, table: Any, features: Features | None = None, **kw: Any) -> Dataset:
+    def from_arrow(
+        cls, table: Any, features: Features | None = None, info: Any = None, split: str | None = None
+    ) -> Dataset:
+        """From a ``pyarrow.Table`` (features from its ``huggingface`` metadata unless given)."""
+        if features is not None:
+            table = construct.cast_arrow_table(table, features)
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
         if features is None and hasattr(table, "schema"):
             features = Features.from_arrow_schema(table.schema)
-        return cls.from_polars(frame, features, **kw)
+        return cls.from_polars(frame, features, split=split, info=info)
 
     @classmethod
     def from_pandas(
-        cls, df: Any, features: Features | None = None, preserve_index: bool | None = None, **kw: Any
+        cls,
+        df: Any,
+        features: Features | None = None,
+        info: Any = None,
+        split: str | None = None,
+        preserve_index: bool | None = None,
     ) -> Dataset:
-        frame = pl.from_pandas(df, include_index=bool(preserve_index))
-        return cls.from_polars(frame, features, **kw)
+        """From a pandas DataFrame (pandas' missing values, NaN included, become null, as in ``datasets``)."""
+        import pyarrow as pa
+
+        features = construct.features_for(features, info)
+        table = pa.Table.from_pandas(df, preserve_index=preserve_index)
+        table = table.replace_schema_metadata(None)
+        return cls.from_arrow(table, features, info=info, split=split)
 
     @classmethod
     def from_generator(
         cls,
         generator: Callable[..., Iterator[dict[str, Any]]],
         features: Features | None = None,
+        cache_dir: str | None = None,
+        keep_in_memory: bool = False,
         gen_kwargs: dict[str, Any] | None = None,
-        **kw: Any,
+        num_proc: int | None = None,
+        split: str = "train",
+        fingerprint: str | None = None,
     ) -> Dataset:
-        return cls.from_list(list(generator(**(gen_kwargs or {}))), features, **kw)
+        """Rows from ``generator(**gen_kwargs)``. List values in ``gen_kwargs`` are shards (``datasets``' rule);
+        they run in order, so ``num_proc`` gives the same rows. ``cache_dir`` holds an Arrow cache of the rows."""
+        rows = construct.generate_rows(generator, gen_kwargs, num_proc)
+        ds = cls.from_list(rows, features, split=str(split) if split is not None else None)
+        return ds.cache(str(cache_dir)) if cache_dir is not None and not keep_in_memory else ds
 
     @classmethod
     def _from_files(
@@ -398,10 +444,34 @@ class Dataset:
 
         write_csv(self, path, **kw)
 
-    def save_to_disk(self, dataset_path: str, **kw: Any) -> None:
+    def save_to_disk(
+        self,
+        dataset_path: Any,
+        max_shard_size: int | str | None = None,
+        num_shards: int | None = None,
+        num_proc: int | None = None,
+        storage_options: dict[str, Any] | None = None,
+    ) -> None:
+        """Save in ``datasets``' layout (Arrow stream shards, ``state.json``, ``dataset_info.json``): either
+        library loads the folder. ``dataset_path`` may be a ``Path`` or an fsspec URL (``memory://``...)."""
         from polards.dataset.disk import save_to_disk
 
-        save_to_disk(self, dataset_path)
+        save_to_disk(self, dataset_path, max_shard_size, num_shards, num_proc, storage_options)
+
+    @staticmethod
+    def load_from_disk(
+        dataset_path: Any, keep_in_memory: bool | None = None, storage_options: dict[str, Any] | None = None
+    ) -> Dataset:
+        """Load a dataset folder written by ``save_to_disk`` (polards' or ``datasets``')."""
+        from polards.dataset.disk import load_from_disk
+
+        out = load_from_disk(dataset_path, keep_in_memory, storage_options)
+        if not isinstance(out, Dataset):
+            raise FileNotFoundError(
+                f"No such file: '{dataset_path}/state.json'. Expected to load a `Dataset` object, but got a "
+                "`DatasetDict`. Please use either `polards.load_from_disk` or `DatasetDict.load_from_disk` instead."
+            )
+        return out
 
     def to_iterable_dataset(self, num_shards: int = 1) -> Any:
         from polards.dataset.iterable import IterableDataset
@@ -480,18 +550,29 @@ class Dataset:
         self,
         function: Callable[..., Any] | pl.Expr | None = None,
         with_indices: bool = False,
+        with_rank: bool = False,
         input_columns: str | Sequence[str] | None = None,
         batched: bool = False,
         batch_size: int | None = 1000,
-        fn_kwargs: dict[str, Any] | None = None,
+        keep_in_memory: bool = False,
         load_from_cache_file: bool | None = None,
         cache_file_name: str | None = None,
-        **kw: Any,
+        writer_batch_size: int | None = 1000,
+        fn_kwargs: dict[str, Any] | None = None,
+        num_proc: int | None = None,
+        suffix_template: str = "_{rank:05d}_of_{num_proc:05d}",
+        new_fingerprint: str | None = None,
+        desc: str | None = None,
     ) -> Dataset:
         """Keep rows where ``function`` is true; a Polars expression runs as a native filter.
 
-        A Python function's result over a file-backed dataset is cached under the plan's fingerprint and reused
-        by identical reruns (``load_from_cache_file=False`` recomputes; see :mod:`polards.core.map_cache`)."""
+        ``datasets``' signature and semantics (see :mod:`polards.core.udf`): batches of exactly ``batch_size``
+        rows, ``async def`` functions awaited, ``num_proc`` worker processes over contiguous shards. A Python
+        function's result over a file-backed dataset is cached under the plan's fingerprint and reused by
+        identical reruns (``load_from_cache_file=False`` recomputes; see :mod:`polards.core.map_cache`)."""
+        from polards.core.map_workers import check_map_options
+
+        num_proc = check_map_options(keep_in_memory, cache_file_name, num_proc, suffix_template)
         if function is None:
             return self
         if isinstance(function, pl.Expr):
@@ -505,29 +586,58 @@ class Dataset:
             batch_size=batch_size,
             fn_kwargs=fn_kwargs,
             is_filter=True,
+            with_rank=with_rank,
+            writer_batch_size=writer_batch_size,
+            num_proc=num_proc,
         )
-        map_cache.set_options(step, load_from_cache_file, cache_file_name)
+        map_cache.set_options(
+            step,
+            load_from_cache_file,
+            cache_file_name,
+            keep_in_memory=keep_in_memory,
+            fingerprint=new_fingerprint,
+            suffix_template=suffix_template,
+        )
         return self._with(step)
 
     def map(
         self,
         function: Callable[..., Any] | Mapping[str, pl.Expr] | Sequence[pl.Expr] | pl.Expr | None = None,
         with_indices: bool = False,
+        with_rank: bool = False,
         input_columns: str | Sequence[str] | None = None,
         batched: bool = False,
         batch_size: int | None = 1000,
         drop_last_batch: bool = False,
         remove_columns: str | Sequence[str] | None = None,
-        fn_kwargs: dict[str, Any] | None = None,
-        features: Features | None = None,
+        keep_in_memory: bool = False,
         load_from_cache_file: bool | None = None,
         cache_file_name: str | None = None,
-        **kw: Any,
+        writer_batch_size: int | None = 1000,
+        features: Features | None = None,
+        disable_nullable: bool = False,
+        fn_kwargs: dict[str, Any] | None = None,
+        num_proc: int | None = None,
+        suffix_template: str = "_{rank:05d}_of_{num_proc:05d}",
+        new_fingerprint: str | None = None,
+        desc: str | None = None,
+        try_original_type: bool | None = True,
+        on_mixed_types: str | None = "use_json",
     ) -> Dataset:
-        """``datasets``' ``map``. Polars expressions (a dict name -> expr, or exprs) compile to ``with_columns``;
-        a Python function runs per batch of python values (per row unless ``batched=True``); its result over a
-        file-backed dataset is cached under the plan's fingerprint (``load_from_cache_file``, ``cache_file_name``
-        as in ``datasets``)."""
+        """``datasets``' ``map`` (same signature and semantics, see :mod:`polards.core.udf`).
+
+        Polars expressions (a dict name -> expr, or exprs) compile to ``with_columns``; a Python function runs
+        per batch of exactly ``batch_size`` python rows (per row unless ``batched=True``), in ``num_proc``
+        worker processes over contiguous shards when asked; its result over a file-backed dataset is cached
+        under the plan's fingerprint (``load_from_cache_file``, ``cache_file_name`` as in ``datasets``).
+        ``disable_nullable=True`` raises NotImplementedError (Polars columns have no nullability)."""
+        from polards.core.map_workers import check_map_options
+
+        num_proc = check_map_options(keep_in_memory, cache_file_name, num_proc, suffix_template)
+        if disable_nullable:
+            raise NotImplementedError("map(disable_nullable=True): polards columns have no nullability flag")
+        if on_mixed_types not in ("use_json", None):
+            raise InvalidArgumentError(f"on_mixed_types must be 'use_json' or None, got {on_mixed_types!r}")
         remove = _as_list(remove_columns)
         self._require(remove)
         if function is None:
@@ -549,8 +659,19 @@ class Dataset:
                 fn_kwargs=fn_kwargs,
                 remove=tuple(remove),
                 drop_last_batch=drop_last_batch,
+                with_rank=with_rank,
+                try_original_type=try_original_type,
+                writer_batch_size=writer_batch_size,
+                num_proc=num_proc,
             )
-            map_cache.set_options(step, load_from_cache_file, cache_file_name)
+            map_cache.set_options(
+                step,
+                load_from_cache_file,
+                cache_file_name,
+                keep_in_memory=keep_in_memory,
+                fingerprint=new_fingerprint,
+                suffix_template=suffix_template,
+            )
             out = self._with(step)
         return out.cast(features) if features is not None else out
 
@@ -689,70 +810,88 @@ class Dataset:
             else out._with_features(self.features.reconcile(out.lazy().collect_schema()))
         )
 
-    def cast(self, features: Features, **kw: Any) -> Dataset:
+    def cast(
+        self,
+        features: Features,
+        batch_size: int | None = 1000,
+        keep_in_memory: bool = False,
+        load_from_cache_file: bool | None = None,
+        cache_file_name: str | None = None,
+        writer_batch_size: int | None = 1000,
+        num_proc: int | None = None,
+    ) -> Dataset:
+        """Cast to ``features`` (columns take the features' order), with ``datasets``' safe-cast rules: a lossy
+        float -> int, an overflow or an unknown label raises ``ValueError`` now, naming the column."""
+        from polards.features.cast import plan_cast
+
+        features = features if isinstance(features, Features) else Features(features)
         if sorted(features) != sorted(self.column_names):
             msg = f"The columns in features ({list(features)}) must be identical as the columns in the dataset: {self.column_names}"
             raise InvalidArgumentError(msg)
-        dtypes = tuple((k, to_polars_dtype(features[k])) for k in self.column_names)
-        ordered = Features({k: features[k] for k in self.column_names})
-        return self._with(st.Cast(dtypes), features=ordered)
+        lf = self.lazy()
+        plan = plan_cast(lf, self.features, features)
+        plan.validate(lf)
+        out = self
+        if plan.exprs:
+            changed = Features({**self.features, **{k: features[k] for k in plan.targets}})
+            out = self._with(st.WithColumns(tuple(plan.exprs), "cast"), features=changed)
+        if list(features) != self.column_names:
+            out = out._with(st.Project(tuple(features)), features=features)
+        return out._with_features(features) if out is not self else self._with_features(features)
 
-    def cast_column(self, column: str, feature: Any, **kw: Any) -> Dataset:
+    def cast_column(self, column: str, feature: Any, new_fingerprint: str | None = None) -> Dataset:
+        """Cast one column to ``feature`` (see :meth:`cast`); between media features only ``decode`` changes."""
         if column not in self.column_names:
             msg = f"The columns in features ({[*self.column_names, column]}) must be identical as the columns in the dataset: {self.column_names}"
             raise ColumnNotFoundError(msg)
-        feats = Features({**self.features, column: feature})
-        old = self.features[column]
-        if (
-            isinstance(feature, ClassLabel)
-            and not isinstance(old, ClassLabel)
-            and to_polars_dtype(old) == pl.String
-        ):
-            expr = pl.col(column).replace_strict(
-                list(feature.names or ()), list(range(feature.num_classes or 0)), return_dtype=pl.Int64
-            )
-            return self._with(st.WithColumns((expr,), "cast_column"), features=feats)
-        return self._with(st.Cast(((column, to_polars_dtype(feature)),)), features=feats)
+        return self.cast(Features({**self.features, column: feature}))
 
     def class_encode_column(self, column: str, include_nulls: bool = False) -> Dataset:
-        """Turn a column of values into a ``ClassLabel`` (names sorted, as in ``datasets``)."""
-        self._require([column])
-        values = (
-            self.lazy().select(pl.col(column).drop_nulls().unique()).collect().get_column(column).to_list()
+        """Turn a column into a ``ClassLabel`` as ``datasets`` does: the names are the sorted ``str()`` of the
+        distinct values (``True`` -> ``"True"``); nulls stay null unless ``include_nulls`` (then ``"None"``)."""
+        from polards.features import Value
+
+        if column not in self.column_names:
+            raise ColumnNotFoundError(f"Column ({column}) not in table columns ({self.column_names}).")
+        src = self.features[column]
+        if not isinstance(src, Value):
+            msg = f"Class encoding is only supported for Value column, and column {column} is {type(src).__name__}."
+            raise InvalidArgumentError(msg)
+        values = self.lazy().select(pl.col(column).unique()).collect().get_column(column).to_list()
+        has_null = any(v is None for v in values)
+        present = [v for v in values if v is not None]
+        names = sorted({str(v) for v in present} | ({"None"} if include_nulls and has_null else set()))
+        index = {n: i for i, n in enumerate(names)}
+        expr = pl.col(column).replace_strict(
+            present, [index[str(v)] for v in present], default=None, return_dtype=pl.Int64
         )
-        names = sorted(str(v) for v in values)
-        feature = ClassLabel(names=names)
-        expr = (
-            pl.col(column)
-            .cast(pl.String)
-            .replace_strict(names, list(range(len(names))), default=None, return_dtype=pl.Int64)
-        )
+        if include_nulls and has_null:
+            expr = pl.when(pl.col(column).is_null()).then(pl.lit(index["None"], pl.Int64)).otherwise(expr)
         return self._with(
-            st.WithColumns((expr,), "class_encode_column"),
-            features=Features({**self.features, column: feature}),
+            st.WithColumns((expr.alias(column),), "class_encode_column"),
+            features=Features({**self.features, column: ClassLabel(names=names)}),
         )
 
-    def flatten(self, max_depth: int = 16) -> Dataset:
-        """Struct columns become ``parent.child`` columns (recursively), as in ``datasets``."""
-        ds = self
-        for _ in range(max_depth):
-            feats = ds.features
-            structs = [k for k, v in feats.items() if isinstance(v, dict)]
-            if not structs:
-                return ds
-            exprs, new_feats = [], {}
-            for k, v in feats.items():
-                if isinstance(v, dict):
-                    for sub, f in v.items():
-                        exprs.append(pl.col(k).struct.field(sub).alias(f"{k}.{sub}"))
-                        new_feats[f"{k}.{sub}"] = f
-                else:
-                    exprs.append(pl.col(k))
-                    new_feats[k] = v
-            ds = ds._with(
-                st.LazyFn(lambda lf, e=exprs: lf.select(e), "flatten", True), features=Features(new_feats)
-            )
-        return ds
+    def flatten(self, new_fingerprint: str | None = None, max_depth: int = 16) -> Dataset:
+        """Struct columns become ``parent.child`` columns in place, ``max_depth - 1`` levels deep (``datasets``'
+        depth rule: ``max_depth=2`` flattens one level)."""
+
+        def expand(name: str, feat: Any, expr: pl.Expr, levels: int) -> list[tuple[str, Any, pl.Expr]]:
+            if levels <= 0 or not isinstance(feat, dict):
+                return [(name, feat, expr)]
+            out = []
+            for sub, f in feat.items():
+                out.extend(expand(f"{name}.{sub}", f, expr.struct.field(sub), levels - 1))
+            return out
+
+        cols = [c for k, v in self.features.items() for c in expand(k, v, pl.col(k), max(0, max_depth - 1))]
+        if all(name in self.features for name, _, _ in cols):
+            return self
+        exprs = [e.alias(name) for name, _, e in cols]
+        return self._with(
+            st.LazyFn(lambda lf, e=exprs: lf.select(e), "flatten", True),
+            features=Features({name: f for name, f, _ in cols}),
+        )
 
     # ---------------------------------------------------------------------------------------------- cache
     def cache(self, cache_dir: str | None = None) -> Dataset:
@@ -779,6 +918,50 @@ class Dataset:
         from polards.core.fingerprint import fingerprint_plan
 
         return fingerprint_plan(self._plan)
+
+    def push_to_hub(
+        self,
+        repo_id: str,
+        config_name: str = "default",
+        set_default: bool | None = None,
+        split: str | None = None,
+        data_dir: str | None = None,
+        commit_message: str | None = None,
+        commit_description: str | None = None,
+        private: bool | None = None,
+        token: str | None = None,
+        revision: str | None = None,
+        create_pr: bool | None = False,
+        max_shard_size: int | str | None = None,
+        num_shards: int | None = None,
+        embed_external_files: bool = True,
+        num_proc: int | None = None,
+    ) -> Any:
+        """Publish this dataset as split ``split`` (default: its own split, else ``"train"``) of config
+        ``config_name`` of the Hub repo ``repo_id``, as ``datasets`` does (parquet shards under ``data/`` or the
+        config's folder, README card with ``dataset_info`` and ``configs``). Returns huggingface_hub's
+        ``CommitInfo``. See :mod:`polards.hub.push`.
+        """
+        from polards.hub.push import push_splits
+
+        name = split or (str(self.split) if getattr(self, "split", None) else "train")
+        return push_splits(
+            {name: self},
+            repo_id,
+            config_name=config_name,
+            set_default=set_default,
+            data_dir=data_dir,
+            commit_message=commit_message,
+            commit_description=commit_description,
+            private=private,
+            token=token,
+            revision=revision,
+            create_pr=create_pr,
+            max_shard_size=max_shard_size,
+            num_shards=num_shards,
+            embed_external_files=embed_external_files,
+            num_proc=num_proc,
+        )
 
     def to_ray(self, **kw: Any) -> Any:
         """A ``ray.data.Dataset`` over the same files (see :func:`polards.distributed.to_ray`; needs Ray)."""

@@ -97,6 +97,47 @@ class DatasetDict(_SplitDict):
     def to_iterable_dataset(self, num_shards: int = 1) -> IterableDatasetDict:
         return IterableDatasetDict({k: v.to_iterable_dataset(num_shards) for k, v in self.items()})
 
+    def push_to_hub(
+        self,
+        repo_id: str,
+        config_name: str = "default",
+        set_default: bool | None = None,
+        data_dir: str | None = None,
+        commit_message: str | None = None,
+        commit_description: str | None = None,
+        private: bool | None = None,
+        token: str | None = None,
+        revision: str | None = None,
+        create_pr: bool | None = False,
+        max_shard_size: int | str | None = None,
+        num_shards: dict[str, int] | None = None,
+        embed_external_files: bool = True,
+        num_proc: int | None = None,
+    ) -> Any:
+        """Publish every split as config ``config_name`` of the Hub repo ``repo_id`` in one commit, as
+        ``datasets`` does (the config's data files become exactly these splits). See :mod:`polards.hub.push`.
+        """
+        from polards.hub.push import push_splits
+
+        return push_splits(
+            dict(self),
+            repo_id,
+            config_name=config_name,
+            set_default=set_default,
+            data_dir=data_dir,
+            commit_message=commit_message,
+            commit_description=commit_description,
+            private=private,
+            token=token,
+            revision=revision,
+            create_pr=create_pr,
+            max_shard_size=max_shard_size,
+            num_shards=num_shards,
+            embed_external_files=embed_external_files,
+            num_proc=num_proc,
+            remove_other_splits=True,
+        )
+
     def _repr_html_(self) -> str:
         return "".join(f"<h4>{k}</h4>{v._repr_html_()}" for k, v in self.items())
 

@@ -12,17 +12,23 @@ True
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
 
+from polards.exceptions import FeatureTypeError, InvalidArgumentError
 from polards.features.types import (
     Audio,
     ClassLabel,
     Image,
+    LargeList,
+    List,
+    Value,  # noqa: F401 - used by the doctests
+    feature_from_arrow,
     feature_from_dict,
     feature_from_polars,
     feature_to_dict,
@@ -61,9 +67,7 @@ class Features(dict):
             feats = (info.get("info") or {}).get("features")
             if feats is not None and list(feats) == list(schema.names):
                 return cls.from_dict(feats)
-        empty = pl.from_arrow(schema.empty_table())
-        assert isinstance(empty, pl.DataFrame)
-        return cls.from_polars_schema(empty.schema)
+        return cls({f.name: feature_from_arrow(f.type) for f in schema})
 
     def to_arrow_schema(self) -> pa.Schema:
         """The Arrow schema ``datasets`` would write, carrying the ``huggingface`` metadata."""
@@ -83,24 +87,171 @@ class Features(dict):
         return Features(out)
 
     def copy(self) -> Features:
-        return Features(self)
+        """A deep copy (as ``datasets``: nested dicts are not shared)."""
+        return copy.deepcopy(self)
 
     def __repr__(self) -> str:
         return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in self.items()) + "}"
 
+    # ---- datasets' schema API -------------------------------------------------------------------------------
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        """The Arrow schema with the ``huggingface`` metadata (``datasets``' ``Features.arrow_schema``)."""
+        return self.to_arrow_schema()
+
+    @property
+    def type(self) -> pa.StructType:
+        """The Arrow struct type of a row (``datasets``' ``Features.type``)."""
+        return pa.struct([pa.field(k, to_arrow_type(v)) for k, v in self.items()])
+
+    @property
+    def pa_type(self) -> pa.StructType:
+        return self.type
+
+    @classmethod
+    def from_arrow_type(cls, type: pa.StructType) -> Features:
+        return cls.from_arrow_schema(pa.schema(list(type)))
+
+    def flatten(self, max_depth: int = 16) -> Features:
+        """Struct columns become ``parent.child`` columns, ``max_depth - 1`` levels deep, as ``datasets``.
+
+        >>> Features({"a": {"b": {"c": Value("int8")}}, "z": Value("bool")}).flatten()
+        {'z': Value('bool'), 'a.b.c': Value('int8')}
+        """
+        out = self
+        for _ in range(1, max_depth):
+            nested = [k for k, v in out.items() if isinstance(v, dict)]
+            if not nested:
+                break
+            flat = Features(out)
+            for k in nested:  # datasets appends the sub-fields and then deletes the parent
+                flat.update({f"{k}.{sub}": f for sub, f in out[k].items()})
+                del flat[k]
+            out = flat
+        return Features(out)
+
+    def reorder_fields_as(self, other: Mapping[str, Any]) -> Features:
+        """These features with every struct's fields in ``other``'s order (types kept); ``ValueError`` if the
+        structures differ.
+
+        >>> Features({"b": Value("int8"), "a": Value("bool")}).reorder_fields_as({"a": Value("bool"), "b": Value("int8")})
+        {'a': Value('bool'), 'b': Value('int8')}
+        """
+
+        def walk(source: Any, target: Any, stack: str) -> Any:
+            where = f" at {stack[1:]}" if stack else ""
+            if isinstance(source, dict):
+                if not isinstance(target, dict):
+                    raise InvalidArgumentError(f"Type mismatch: between {source} and {target}{where}")
+                if sorted(source) != sorted(target):
+                    msg = (
+                        f"Keys mismatch: between {source} (source) and {target} (target).\n"
+                        f"{source.keys() - target.keys()} are missing from target "
+                        f"and {target.keys() - source.keys()} are missing from source{where}"
+                    )
+                    raise InvalidArgumentError(msg)
+                return {k: walk(source[k], target[k], f"{stack}.{k}") for k in target}
+            if isinstance(source, List | LargeList):
+                if type(target) is not type(source):
+                    raise InvalidArgumentError(f"Type mismatch: between {source} and {target}{where}")
+                inner = walk(source.feature, target.feature, f"{stack}.<list>")
+                return List(inner, source.length, source.id) if isinstance(source, List) else LargeList(inner)
+            return source
+
+        return Features(walk(dict(self), dict(other), ""))
+
     # ---- value encoding/decoding (python side) --------------------------------------------------------------
+    def encode_example(self, example: Mapping[str, Any]) -> dict[str, Any]:
+        """One row encoded for storage (labels to ids, images to ``{"bytes", "path"}``, nested too).
+
+        >>> Features({"l": ClassLabel(names=["no", "yes"]), "s": {"t": ClassLabel(names=["x"])}}).encode_example(
+        ...     {"l": "yes", "s": {"t": "x"}})
+        {'l': 1, 's': {'t': 0}}
+        """
+        return {k: encode_nested(self[k], example.get(k)) for k in self}
+
+    def encode_column(self, column: Iterable[Any], column_name: str) -> list[Any]:
+        feature = self[column_name]
+        return [encode_nested(feature, v) for v in column]
+
+    def encode_batch(self, batch: Mapping[str, Iterable[Any]]) -> dict[str, list[Any]]:
+        if set(batch) != set(self):
+            raise InvalidArgumentError(f"Column mismatch between batch {set(batch)} and features {set(self)}")
+        return {k: self.encode_column(v, k) for k, v in batch.items()}
+
+    def decode_example(self, example: Mapping[str, Any], token_per_repo_id: Any = None) -> dict[str, Any]:
+        """One stored row decoded for python access (images opened when ``decode=True``)."""
+        return {k: decode_nested(self[k], v) if k in self else v for k, v in example.items()}
+
+    def decode_column(
+        self, column: Iterable[Any], column_name: str, token_per_repo_id: Any = None
+    ) -> list[Any]:
+        feature = self[column_name]
+        return [decode_nested(feature, v) for v in column]
+
+    def decode_batch(
+        self, batch: Mapping[str, Iterable[Any]], token_per_repo_id: Any = None
+    ) -> dict[str, list[Any]]:
+        return {k: self.decode_column(v, k) if k in self else list(v) for k, v in batch.items()}
+
     def encode_columns(self, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        """Encode python values where the feature needs it (ClassLabel names -> ids, images -> structs)."""
+        """Encode python values where the feature needs it (ClassLabel names -> ids, images -> structs),
+        at any nesting depth; columns whose feature needs no encoding are passed through untouched."""
         out = dict(columns)
         for name, feat in self.items():
-            if name not in out:
-                continue
-            if isinstance(feat, ClassLabel):
-                out[name] = [feat.str2int(v) if isinstance(v, str) else v for v in out[name]]
-            elif isinstance(feat, Image | Audio):
-                out[name] = [feat.encode_example(v) for v in out[name]]
+            if name in out and needs_encoding(feat):
+                out[name] = self.encode_column(out[name], name)
         return out
 
     def decoders(self) -> dict[str, Any]:
         """Per-column functions that decode stored values for python access (only Image today)."""
         return {k: v.decode_example for k, v in self.items() if isinstance(v, Image) and v.decode}
+
+
+def needs_encoding(feature: Any) -> bool:
+    """Whether python values for ``feature`` must be rewritten before Arrow takes them (labels, media)."""
+    if isinstance(feature, dict):
+        return any(needs_encoding(v) for v in feature.values())
+    if isinstance(feature, list):
+        return needs_encoding(feature[0])
+    if isinstance(feature, List | LargeList):
+        return needs_encoding(feature.feature)
+    return isinstance(feature, ClassLabel | Image | Audio)
+
+
+def encode_nested(feature: Any, value: Any) -> Any:
+    """``datasets``' ``encode_nested_example``: one value encoded for ``feature`` (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    if isinstance(feature, dict):
+        if not isinstance(value, Mapping):
+            raise FeatureTypeError(f"Expected a dict for the struct feature {feature}, got {value!r}")
+        return {k: encode_nested(f, value.get(k)) for k, f in feature.items()}
+    if isinstance(feature, list | List | LargeList):
+        inner = feature[0] if isinstance(feature, list) else feature.feature
+        if isinstance(value, Mapping) and isinstance(inner, dict):  # legacy Sequence-of-dict: dict of lists
+            return {k: [encode_nested(inner[k], x) for x in value.get(k) or []] for k in inner}
+        return [encode_nested(inner, x) for x in value]
+    if hasattr(feature, "encode_example"):
+        return feature.encode_example(value)
+    return value
+
+
+def decode_nested(feature: Any, value: Any) -> Any:
+    """``datasets``' ``decode_nested_example``: images opened (``decode=True``), everything else as stored."""
+    if value is None:
+        return None
+    if isinstance(feature, dict):
+        return {k: decode_nested(feature[k], v) if k in feature else v for k, v in value.items()}
+    if isinstance(feature, list | List | LargeList):
+        inner = feature[0] if isinstance(feature, list) else feature.feature
+        if isinstance(value, Mapping):
+            return {k: [decode_nested(inner.get(k), x) for x in v] for k, v in value.items()}
+        return [decode_nested(inner, x) for x in value]
+    if (
+        isinstance(feature, Image | Audio)
+        and getattr(feature, "decode", False)
+        and hasattr(feature, "decode_example")
+    ):
+        return feature.decode_example(value)
+    return value

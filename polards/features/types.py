@@ -15,8 +15,8 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from collections.abc import Sequence as _Seq
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import polars as pl
 
@@ -38,11 +38,14 @@ _VALUE_TO_POLARS: dict[str, pl.DataType] = {
     "float64": pl.Float64(),
     "string": pl.String(),
     "large_string": pl.String(),
+    "string_view": pl.String(),
+    "binary_view": pl.Binary(),
     "binary": pl.Binary(),
     "large_binary": pl.Binary(),
     "date32": pl.Date(),
     "date64": pl.Datetime("ms"),
 }
+_RENAMED = {"float": "float32", "double": "float64"}
 _ALIASES = {"float": "float32", "double": "float64", "boolean": "bool", "half": "float16", "utf8": "string"}
 
 
@@ -64,7 +67,9 @@ def _value_dtype(dtype: str) -> pl.DataType:
         return pl.Duration(unit if unit in ("ms", "us", "ns") else "ms")
     if dtype.startswith("time64") or dtype.startswith("time32"):
         return pl.Time()
-    if dtype.startswith("decimal128(") or dtype.startswith("decimal("):
+    if dtype.startswith("fixed_size_binary["):
+        return pl.Binary()
+    if dtype.startswith(("decimal128(", "decimal256(", "decimal(")):
         p, s = dtype[dtype.index("(") + 1 : -1].split(",")
         return pl.Decimal(int(p), int(s))
     msg = f"Unknown Value dtype {dtype!r}. Hint: use one of {sorted(_VALUE_TO_POLARS)} or timestamp[us]."
@@ -73,31 +78,66 @@ def _value_dtype(dtype: str) -> pl.DataType:
 
 @dataclass(frozen=True)
 class Value:
-    """A scalar column, named by its ``datasets``/Arrow dtype string (``"int64"``, ``"string"``, ...)."""
+    """A scalar column, named by its ``datasets``/Arrow dtype string (``"int64"``, ``"string"``, ...).
+
+    ``"float"`` and ``"double"`` are renamed ``"float32"`` and ``"float64"``, as ``datasets`` does.
+
+    >>> Value("float").dtype, Value("double").pa_type
+    ('float32', DataType(double))
+    """
 
     dtype: str
-    id: str | None = None
+    id: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.dtype in _RENAMED:
+            object.__setattr__(self, "dtype", _RENAMED[self.dtype])
         _value_dtype(self.dtype)  # validate early, naming the bad dtype
+
+    @property
+    def pa_type(self) -> Any:
+        """The Arrow type (``datasets``' ``Value.pa_type``)."""
+        return to_arrow_type(self)
+
+    def __call__(self) -> Any:
+        return self.pa_type
 
     def to_polars(self) -> pl.DataType:
         return _value_dtype(self.dtype)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"dtype": self.dtype, "_type": "Value"}
+        return {"dtype": self.dtype, **_id_entry(self.id), "_type": "Value"}
+
+    def encode_example(self, value: Any) -> Any:
+        """As ``datasets``: ``bool``/``int``/``float``/``str`` of the value for those dtypes."""
+        kind = _VALUE_TO_POLARS.get(_ALIASES.get(self.dtype, self.dtype))
+        if kind is None or value is None:
+            return value
+        if kind == pl.Boolean:
+            return bool(value)
+        if kind.is_integer():
+            return int(value)
+        if kind.is_float():
+            return float(value)
+        if kind == pl.String:
+            return str(value)
+        return value
 
     def __repr__(self) -> str:
         return f"Value({self.dtype!r})"
 
 
-@dataclass(frozen=True)
+def _id_entry(id: str | None) -> dict[str, str]:
+    return {"id": id} if id is not None else {}
+
+
+@dataclass(frozen=True, eq=False)
 class ClassLabel:
     """Integer class ids with names, stored as ``int64`` like ``datasets``.
 
     >>> c = ClassLabel(names=["A", "B", "C", "D"])
-    >>> c.num_classes, c.int2str(2), c.str2int(["A", "D"])
-    (4, 'C', [0, 3])
+    >>> c.num_classes, c.int2str(2), c.str2int(["A", "D"]), c.dtype
+    (4, 'C', [0, 3], 'int64')
     """
 
     num_classes: int | None = None
@@ -105,8 +145,7 @@ class ClassLabel:
     names_file: str | None = None
     id: str | None = None
 
-    def __hash__(self) -> int:
-        return hash(("ClassLabel", tuple(self.names or ())))
+    dtype: ClassVar[str] = "int64"
 
     def __init__(
         self,
@@ -115,53 +154,114 @@ class ClassLabel:
         names_file: str | None = None,
         id: str | None = None,
     ) -> None:
-        if names_file is not None and names is None:
+        if names_file is not None and names is not None:
+            raise InvalidArgumentError("Please provide either names or names_file but not both.")
+        if names_file is not None:
             with open(names_file, encoding="utf-8") as f:
-                names = [line.strip() for line in f if line.strip()]
+                names = [line.strip() for line in f.read().split("\n") if line.strip()]
         if names is None:
             if num_classes is None:
-                raise InvalidArgumentError("ClassLabel needs `names` or `num_classes`.")
+                raise InvalidArgumentError("Please provide either num_classes, names or names_file.")
             names = [str(i) for i in range(num_classes)]
-        names = list(names)
+        elif isinstance(names, str) or not isinstance(names, _Seq):
+            raise FeatureTypeError(f"Please provide names as a list, is {type(names)}")
+        names = [str(n) for n in names]
         if num_classes is not None and num_classes != len(names):
-            msg = f"ClassLabel got num_classes={num_classes} but {len(names)} names."
+            msg = (
+                "ClassLabel number of names do not match the defined num_classes. "
+                f"Got {len(names)} names VS {num_classes} num_classes"
+            )
+            raise InvalidArgumentError(msg)
+        if len(set(names)) != len(names):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            msg = f"Some label names are duplicated. Each label name should be unique. Duplicated: {dupes}"
             raise InvalidArgumentError(msg)
         object.__setattr__(self, "names", names)
         object.__setattr__(self, "num_classes", len(names))
         object.__setattr__(self, "names_file", names_file)
         object.__setattr__(self, "id", id)
+        object.__setattr__(self, "_lookup", {n: i for i, n in enumerate(names)})
 
-    def str2int(self, values: str | _Seq[str]) -> int | list[int]:
-        lookup = {n: i for i, n in enumerate(self.names or ())}
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ClassLabel):
+            return NotImplemented
+        return self.names == other.names and self.id == other.id
 
-        def one(v: str) -> int:
-            if v in lookup:
-                return lookup[v]
-            if isinstance(v, str) and v.strip() in lookup:
-                return lookup[v.strip()]
-            msg = f"Invalid string class label {v!r}. Known labels: {list(self.names or ())[:20]}"
+    def __hash__(self) -> int:
+        return hash(("ClassLabel", tuple(self.names or ())))
+
+    @property
+    def pa_type(self) -> Any:
+        import pyarrow as pa
+
+        return pa.int64()
+
+    def __call__(self) -> Any:
+        return self.pa_type
+
+    def _strval2int(self, value: Any) -> int:
+        value = str(value)
+        lookup: dict[str, int] = self._lookup  # type: ignore[attr-defined]
+        found = lookup.get(value)
+        if found is None:
+            found = lookup.get(value.strip())
+        if found is None:
+            try:
+                found = int(value)
+            except ValueError:
+                found = None
+            if found is not None and not -1 <= found < len(lookup):
+                found = None
+        if found is None:
+            known = list(self.names or ())
+            msg = f"Invalid string class label {value}. Known labels: {known[:20]}" + (
+                " ..." if len(known) > 20 else ""
+            )
             raise InvalidArgumentError(msg)
+        return found
 
-        return one(values) if isinstance(values, str) else [one(v) for v in values]
+    def str2int(self, values: Any) -> Any:
+        """Label name(s) to id(s); ``ValueError`` naming an unknown label."""
+        if isinstance(values, str):
+            return self._strval2int(values)
+        if not isinstance(values, Iterable):
+            raise InvalidArgumentError(f"Values {values} should be a string or an Iterable")
+        return [self._strval2int(v) for v in values]
 
-    def int2str(self, values: int | _Seq[int]) -> str | list[str]:
-        names = self.names or ()
+    def int2str(self, values: Any) -> Any:
+        """Label id(s) to name(s); ``ValueError`` for an id outside ``[0, num_classes)``."""
+        names = self.names or []
+        single = isinstance(values, int) or (
+            hasattr(values, "__index__") and not isinstance(values, Iterable)
+        )
+        if not single and not isinstance(values, Iterable):
+            raise InvalidArgumentError(f"Values {values} should be an integer or an Iterable")
+        items = [values] if single else list(values)
+        for v in items:
+            if not 0 <= v < len(names):
+                raise InvalidArgumentError(
+                    f"Invalid integer class label {int(v):d} (num_classes={len(names)})"
+                )
+        out = [names[int(v)] for v in items]
+        return out[0] if single else out
 
-        def one(v: int) -> str:
-            if not 0 <= int(v) < len(names):
-                msg = f"Invalid integer class label {v}: must be in [0, {len(names)})."
-                raise InvalidArgumentError(msg)
-            return names[int(v)]
-
-        if isinstance(values, int) or hasattr(values, "__index__"):
-            return one(values)  # type: ignore[arg-type]
-        return [one(v) for v in values]
+    def encode_example(self, value: Any) -> Any:
+        """A name becomes its id; ids are checked against ``[-1, num_classes)`` (-1: no label)."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = self.str2int(value)
+        if not -1 <= value < (self.num_classes or 0):
+            raise InvalidArgumentError(
+                f"Class label {value:d} greater than configured num_classes {self.num_classes}"
+            )
+        return value
 
     def to_polars(self) -> pl.DataType:
         return pl.Int64()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"names": list(self.names or ()), "_type": "ClassLabel"}
+        return {"names": list(self.names or ()), **_id_entry(self.id), "_type": "ClassLabel"}
 
     def __repr__(self) -> str:
         return f"ClassLabel(names={list(self.names or ())})"
@@ -173,7 +273,7 @@ class List:
 
     feature: Any
     length: int = -1
-    id: str | None = None
+    id: str | None = field(default=None, repr=False)
 
     def to_polars(self) -> pl.DataType:
         inner = to_polars_dtype(self.feature)
@@ -183,6 +283,7 @@ class List:
         out: dict[str, Any] = {"feature": feature_to_dict(self.feature)}
         if self.length > 0:
             out["length"] = self.length
+        out.update(_id_entry(self.id))
         out["_type"] = "List"
         return out
 
@@ -195,13 +296,16 @@ class LargeList:
     """A list with 64-bit offsets in Arrow; the same Polars ``List``."""
 
     feature: Any
-    id: str | None = None
+    id: str | None = field(default=None, repr=False)
 
     def to_polars(self) -> pl.DataType:
         return pl.List(to_polars_dtype(self.feature))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"feature": feature_to_dict(self.feature), "_type": "LargeList"}
+        return {"feature": feature_to_dict(self.feature), **_id_entry(self.id), "_type": "LargeList"}
+
+    def __repr__(self) -> str:
+        return f"LargeList({self.feature!r})"
 
 
 def Sequence(feature: Any, length: int = -1, id: str | None = None) -> Any:  # noqa: N802 - datasets' name
@@ -224,13 +328,18 @@ class Image:
 
     mode: str | None = None
     decode: bool = True
-    id: str | None = None
+    id: str | None = field(default=None, repr=False)
+
+    dtype: ClassVar[str] = "PIL.Image.Image"
 
     def to_polars(self) -> pl.DataType:
         return _MEDIA_DTYPE
 
     def to_dict(self) -> dict[str, Any]:
-        return {"_type": "Image"}
+        out: dict[str, Any] = {} if self.mode is None else {"mode": self.mode}
+        if not self.decode:
+            out["decode"] = False
+        return {**out, **_id_entry(self.id), "_type": "Image"}
 
     def encode_example(self, value: Any) -> dict[str, Any] | None:
         """Turn a path, bytes, dict or ``PIL.Image`` into ``{"bytes", "path"}``."""
@@ -263,11 +372,14 @@ class Image:
 
 @dataclass(frozen=True)
 class Audio:
-    """Audio kept as ``struct<bytes, path>`` (no decoding in polards)."""
+    """Audio stored as ``struct<bytes, path>``; decoded on access (unless ``decode=False``) to a
+    :class:`polards.features.audio.AudioDecoder` (``["array"]``, ``["sampling_rate"]``), resampled to
+    ``sampling_rate`` when set. Decoding needs the ``polards[audio]`` extra (soundfile, soxr)."""
 
     sampling_rate: int | None = None
     decode: bool = True
     id: str | None = None
+    num_channels: int | None = None
 
     def to_polars(self) -> pl.DataType:
         return _MEDIA_DTYPE
@@ -279,13 +391,33 @@ class Audio:
         return out
 
     def encode_example(self, value: Any) -> dict[str, Any] | None:
+        """A path, bytes, ``{"bytes", "path"}``, ``{"array", "sampling_rate"}`` (to WAV) or decoded value."""
+        import os
+
+        from polards.features.audio import AudioDecoder, encode_audio_array
+
+        if isinstance(value, AudioDecoder):
+            return dict(value._hf_encoded)
+        if isinstance(value, dict) and value.get("array") is not None:
+            return {
+                "bytes": encode_audio_array(value["array"], value["sampling_rate"]),
+                "path": value.get("path"),
+            }
         if value is None or isinstance(value, dict):
             return None if value is None else {"bytes": value.get("bytes"), "path": value.get("path")}
-        if isinstance(value, str):
-            return {"bytes": None, "path": value}
+        if isinstance(value, str | os.PathLike):
+            return {"bytes": None, "path": os.fspath(value)}
         if isinstance(value, bytes | bytearray):
             return {"bytes": bytes(value), "path": None}
         raise FeatureTypeError(f"Audio feature cannot encode a value of type {type(value).__name__}.")
+
+    def decode_example(self, value: dict[str, Any] | None, token_per_repo_id: Any = None) -> Any:
+        """``{"bytes", "path"}`` -> a lazy ``AudioDecoder`` at this feature's ``sampling_rate``."""
+        if value is None or not self.decode:
+            return value
+        from polards.features.audio import decode_audio
+
+        return decode_audio(value, sampling_rate=self.sampling_rate, num_channels=self.num_channels)
 
 
 FeatureType = Value | ClassLabel | List | LargeList | Image | Audio | dict
@@ -318,20 +450,23 @@ def feature_from_dict(obj: Any) -> Any:
     kind = obj.get("_type")
     if kind is None:
         return {k: feature_from_dict(v) for k, v in obj.items()}
+    fid = obj.get("id")
     if kind == "Value":
-        return Value(obj["dtype"])
+        return Value(obj["dtype"], id=fid)
     if kind == "ClassLabel":
         return ClassLabel(
-            names=obj.get("names"), num_classes=None if obj.get("names") else obj.get("num_classes")
+            names=obj.get("names"),
+            num_classes=None if obj.get("names") else obj.get("num_classes"),
+            id=fid,
         )
     if kind in ("List", "Sequence"):
         inner = feature_from_dict(obj["feature"])
         length = obj.get("length", -1)
-        return Sequence(inner, length) if kind == "Sequence" else List(inner, length)
+        return Sequence(inner, length, fid) if kind == "Sequence" else List(inner, length, fid)
     if kind == "LargeList":
-        return LargeList(feature_from_dict(obj["feature"]))
+        return LargeList(feature_from_dict(obj["feature"]), id=fid)
     if kind == "Image":
-        return Image(mode=obj.get("mode"), decode=obj.get("decode", True))
+        return Image(mode=obj.get("mode"), decode=obj.get("decode", True), id=fid)
     if kind == "Audio":
         return Audio(sampling_rate=obj.get("sampling_rate"), decode=obj.get("decode", True))
     if kind == "Translation":
@@ -416,7 +551,57 @@ def to_arrow_type(feature: Any) -> Any:
         return pa.timestamp(unit, tz.removeprefix("tz=") or None)
     if dtype.startswith("duration["):
         return pa.duration(dtype[len("duration[") : -1])
-    if dtype.startswith("decimal128("):
+    if dtype.startswith(("decimal128(", "decimal256(")):
         p, s = dtype[len("decimal128(") : -1].split(",")
-        return pa.decimal128(int(p), int(s))
+        return (pa.decimal128 if dtype.startswith("decimal128") else pa.decimal256)(int(p), int(s))
+    if dtype.startswith("fixed_size_binary["):
+        return pa.binary(int(dtype[len("fixed_size_binary[") : -1]))
+    if dtype in ("string_view", "binary_view"):
+        return pa.string_view() if dtype == "string_view" else pa.binary_view()
+    if dtype.startswith(("time32[", "time64[")):
+        unit = dtype[len("time32[") : -1]
+        return pa.time32(unit) if dtype.startswith("time32") else pa.time64(unit)
     return pa.type_for_alias(dtype)
+
+
+def _arrow_value_name(t: Any) -> str:
+    """``datasets``' ``_arrow_to_datasets_dtype``: the ``Value`` dtype name of an Arrow type."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(t):
+        return _arrow_value_name(t.value_type)
+    if pa.types.is_float16(t):
+        return "float16"
+    if pa.types.is_float32(t):
+        return "float32"
+    if pa.types.is_float64(t):
+        return "float64"
+    if pa.types.is_timestamp(t):
+        return f"timestamp[{t.unit}, tz={t.tz}]" if t.tz else f"timestamp[{t.unit}]"
+    if pa.types.is_date32(t):
+        return "date32"
+    if pa.types.is_date64(t):
+        return "date64"
+    if pa.types.is_decimal(t):
+        return f"decimal{t.bit_width}({t.precision}, {t.scale})"
+    if pa.types.is_fixed_size_binary(t):
+        return f"fixed_size_binary[{t.byte_width}]"
+    if pa.types.is_boolean(t):
+        return "bool"
+    return str(t)  # int8..uint64, string, large_string, binary, time64[us], duration[s], null, ...
+
+
+def feature_from_arrow(t: Any) -> Any:
+    """``datasets``' ``generate_from_arrow_type``: the feature of an Arrow type (``large_string`` stays
+    ``Value("large_string")``, ``large_list`` is ``LargeList``)."""
+    import pyarrow as pa
+
+    if pa.types.is_struct(t):
+        return {f.name: feature_from_arrow(f.type) for f in t}
+    if pa.types.is_fixed_size_list(t):
+        return List(feature_from_arrow(t.value_type), t.list_size)
+    if pa.types.is_list(t) or pa.types.is_list_view(t):
+        return List(feature_from_arrow(t.value_type))
+    if pa.types.is_large_list(t) or pa.types.is_large_list_view(t):
+        return LargeList(feature_from_arrow(t.value_type))
+    return Value(_arrow_value_name(t))

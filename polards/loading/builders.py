@@ -13,8 +13,9 @@ from polards.hub.resolve import IMAGE_EXTENSIONS, split_extension
 def _json_paths(paths: list[str], field: str | None) -> list[str]:
     """JSON documents are converted once to JSON Lines (see :mod:`polards.io.json_records`)."""
     from polards.io.json_records import is_json_document, to_json_lines
+    from polards.io.read import expand_archives
 
-    return [str(to_json_lines(p, field)) if is_json_document(p) else p for p in paths]
+    return [str(to_json_lines(p, field)) if is_json_document(p) else p for p in expand_archives(paths)]
 
 
 def imagefolder_frame(paths: list[str]) -> tuple[pl.DataFrame, Any]:
@@ -45,7 +46,8 @@ def build_dataset(paths: list[str], fmt: str, *, columns: list[str] | None = Non
     if fmt == "json":
         ds = Dataset.from_json(_json_paths(paths, opts.get("field")))
     elif fmt == "csv":
-        ds = Dataset.from_csv(paths, **{k: v for k, v in opts.items() if k in ("sep", "delimiter")})
+        keep = ("sep", "delimiter", "schema_overrides")
+        ds = Dataset.from_csv(paths, **{k: v for k, v in opts.items() if k in keep})
     elif fmt == "text":
         ds = Dataset.from_text(paths)
     elif fmt == "imagefolder":

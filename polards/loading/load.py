@@ -16,9 +16,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from polards.exceptions import InvalidArgumentError, SplitNotFoundError
+from polards.exceptions import (
+    CastError,
+    InvalidArgumentError,
+    MalformedFileError,
+    PolardsError,
+    SplitNotFoundError,
+)
 from polards.hub.resolve import ConfigFiles, pick_config
 from polards.loading.builders import build_dataset
+from polards.loading.options import builder_options, check_known, check_load_options
 from polards.loading.sources import BUILDERS, Source, find_source
 from polards.loading.split_spec import SplitSlice, parse_split
 
@@ -47,6 +54,52 @@ def _progress_bar(source: Source, total: int) -> Any:
     return tqdm(total=total, unit="B", unit_scale=True, desc=f"Downloading {source.label}", leave=False)
 
 
+def _build_checked(source: Source, cfg: ConfigFiles, files: list[str], paths: list[str], build: Any) -> Any:
+    """``build(paths)``; a cached Hub file that fails to decode is re-hashed and, if corrupt, fetched once more."""
+    try:
+        return build(paths)
+    except CastError as err:  # shard schema drift: name the repo, revision and repo path, not the cache path
+        if not source.is_hub:
+            raise
+        snap = source.repo.snapshot_of(cfg)
+        msg = str(err)
+        for local, f in zip(paths, files, strict=False):
+            msg = msg.replace(local, f"{snap.repo_id}@{snap.sha[:12]}/{f}")
+        raise type(err)(
+            f"Dataset {snap.repo_id!r} at revision {snap.sha}, split files {files[:3]}...: {msg}"
+        ) from err
+    except Exception as err:  # noqa: BLE001 - decode errors of any reader; re-raised as polards errors below
+        if isinstance(err, PolardsError) and not isinstance(err, MalformedFileError):
+            raise
+        if not source.is_hub:
+            if isinstance(err, PolardsError):
+                raise
+            raise MalformedFileError(
+                f"Cannot read {paths[:3]} as {cfg.format}: {type(err).__name__}: {err}"
+            ) from err
+        from polards.hub.download import recheck_cached_blob
+
+        snap = source.repo.snapshot_of(cfg)
+        replaced = [
+            f for f in files if recheck_cached_blob(source.settings, snap.repo_id, snap.sha, snap.files[f])
+        ]
+        if replaced:
+            return build(paths)
+        if isinstance(err, MalformedFileError):
+            raise
+        raise MalformedFileError(
+            f"Cannot read {cfg.format} files of dataset {snap.repo_id!r} at revision {snap.sha} ({files[:3]}): "
+            f"{type(err).__name__}: {err}. Their checksums match the Hub's, so the files themselves are malformed."
+        ) from err
+
+
+def _apply_features(ds: Any, features: Any) -> Any:
+    """Cast a loaded split to the caller's ``features=`` (as ``datasets`` does)."""
+    if features is None:
+        return ds
+    return ds.cast(features)
+
+
 def _map_style(
     source: Source,
     cfg: ConfigFiles,
@@ -54,6 +107,7 @@ def _map_style(
     columns: list[str] | None,
     force: bool,
     opts: dict[str, Any],
+    features: Any = None,
 ) -> dict[str, Any]:
     files = {n: cfg.splits[n] for n in names}
     offline = source.is_hub and source.settings.offline
@@ -66,7 +120,10 @@ def _map_style(
         out = {}
         for n, fs in files.items():
             paths = source.local_paths(cfg, fs, force=force, bar=bar)
-            ds = build_dataset(paths, cfg.format, columns=columns, **opts)
+            ds = _build_checked(
+                source, cfg, fs, paths, lambda ps: build_dataset(ps, cfg.format, columns=columns, **opts)
+            )
+            ds = _apply_features(ds, features)
             try:
                 ds.split = n
             except AttributeError:
@@ -85,15 +142,34 @@ def _slice(ds: Any, part: SplitSlice) -> Any:
     return ds.skip(start).take(max(stop - start, 0))
 
 
+class _CastTo:
+    """A ``map_schema`` mapper casting every column to ``features`` (``features=`` with ``streaming=True``)."""
+
+    def __init__(self, features: Any) -> None:
+        self.features = features
+        self.__name__ = "cast_to_features"
+
+    def __call__(self, lf: Any) -> Any:
+        import polars as pl
+
+        schema = self.features.to_polars_schema()
+        have = lf.collect_schema().names()
+        if sorted(have) != sorted(schema):
+            msg = f"The columns in features ({list(schema)}) must be identical as the columns in the dataset: {have}"
+            raise InvalidArgumentError(msg)
+        return lf.select(pl.col(c).cast(schema[c]) for c in have)
+
+
 def _streaming(
-    source: Source, cfg: ConfigFiles, names: list[str], columns: list[str] | None
+    source: Source, cfg: ConfigFiles, names: list[str], columns: list[str] | None, features: Any = None
 ) -> dict[str, Any]:
     from polards import IterableDataset
 
     out = {}
     for n in names:
         shards = source.stream_shards(cfg, cfg.splits[n], columns, desc=f"{source.label} {n}")
-        out[n] = IterableDataset.from_shards(shards, features=_stream_features(source, cfg, n, columns))
+        ds = IterableDataset.from_shards(shards, features=_stream_features(source, cfg, n, columns))
+        out[n] = ds.map_schema(_CastTo(features)) if features is not None else ds
     return out
 
 
@@ -114,18 +190,24 @@ def _stream_features(source: Source, cfg: ConfigFiles, split: str, columns: list
 def load_dataset(
     path: str,
     name: str | None = None,
-    split: str | None = None,
-    *,
-    data_files: Any = None,
     data_dir: str | None = None,
+    data_files: Any = None,
+    split: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    features: Any = None,
+    download_config: Any = None,
+    download_mode: Any = None,
+    verification_mode: Any = None,
+    keep_in_memory: bool | None = None,
+    save_infos: bool = False,
     revision: str | None = None,
     token: str | bool | None = None,
     streaming: bool = False,
-    cache_dir: str | os.PathLike[str] | None = None,
+    num_proc: int | None = None,
+    storage_options: dict[str, Any] | None = None,
+    *,
     columns: list[str] | None = None,
-    download_mode: Any = None,
-    keep_in_memory: bool | None = None,
-    **kwargs: Any,
+    **config_kwargs: Any,
 ) -> Any:
     """Load a dataset the way ``datasets.load_dataset`` does, as lazy Polars plans.
 
@@ -136,25 +218,39 @@ def load_dataset(
         ``"csv"``, ``"text"``, ``"imagefolder"``) used with ``data_files``/``data_dir``.
     name
         Config name (README ``configs:``); default: the ``default: true`` config or the only one.
+    data_dir, data_files
+        Override the repo's layout: patterns (str, list, or split -> patterns) relative to the repo/folder.
+        ``.zip`` archives are extracted once and their data files read.
     split
         ``None`` for every split (a DatasetDict), or a spec such as ``"train"``, ``"train[:1024]"``,
         ``"train[10%:20%]"``, ``"train[:10%]+test[5:]"``.
-    data_files, data_dir
-        Override the repo's layout: patterns (str, list, or split -> patterns) relative to the repo/folder.
+    cache_dir
+        The Hugging Face hub cache folder (default ``HF_HUB_CACHE`` / ``$HF_HOME/hub``).
+    features
+        Cast every split to these features (csv columns are read with their dtypes, so ``Value("string")``
+        keeps ``"007"``).
+    download_config, save_infos, storage_options
+        Accepted only at their defaults (``NotImplementedError`` naming them otherwise).
+    download_mode
+        ``"force_redownload"`` refetches every file; other modes reuse the verified cache.
+    verification_mode
+        Accepted; polards verifies every file's checksum whatever the mode.
+    keep_in_memory
+        Materialize the result in memory instead of keeping a lazy scan of the cached files.
     revision
         Branch, tag or commit sha of a Hub repo.
     token
         Hub token (default ``HF_TOKEN`` / ``$HF_HOME/token``); ``False`` sends none.
     streaming
         Return an IterableDataset(Dict) reading shards remotely instead of downloading them.
-    cache_dir
-        The Hugging Face hub cache folder (default ``HF_HUB_CACHE`` / ``$HF_HOME/hub``).
+    num_proc
+        Accepted for compatibility (a positive int); loading itself is lazy and multi-threaded by Polars.
     columns
         Columns to read (projected at the scan).
-    download_mode
-        ``"force_redownload"`` refetches every file; other modes reuse the verified cache.
-    keep_in_memory
-        Materialize the result in memory instead of keeping a lazy scan of the cached files.
+    **config_kwargs
+        Builder options of ``datasets`` (``sep=``, ``field=``...): the ones polards honours are applied, a
+        speed-only one is accepted, one polards cannot honour raises ``NotImplementedError`` naming it, and
+        an unknown keyword raises ``TypeError``.
 
     Raises
     ------
@@ -165,10 +261,49 @@ def load_dataset(
     OfflineCacheMissError
         Offline mode with a cold cache, saying what is missing.
     HubConnectionError
-        The Hub kept failing past the retry budget.
+        The Hub kept failing past the retry budget, or the load spent its fault budget (``POLARDS_HUB_DEADLINE``
+        seconds of failed attempts and retry waits in total).
+    IntegrityError, MalformedFileError, MalformedMetadataError, CastError
+        Bytes that do not match the Hub's checksum, files or README YAML that do not parse, shards of a split
+        whose schemas cannot be reconciled -- each naming repo, revision and file.
     """
-    if "use_auth_token" in kwargs and token is None:
-        token = kwargs.pop("use_auth_token")
+    if "use_auth_token" in config_kwargs:
+        legacy = config_kwargs.pop("use_auth_token")
+        token = legacy if token is None else token
+    check_known(config_kwargs)
+    check_load_options(
+        download_config=download_config,
+        verification_mode=verification_mode,
+        save_infos=save_infos,
+        num_proc=num_proc,
+        storage_options=storage_options,
+    )
+    from polards.hub.client import RetryPolicy
+    from polards.hub.retry import fault_budget
+
+    with fault_budget(RetryPolicy.from_env().deadline):
+        return _load(
+            path, name, data_dir, data_files, split, cache_dir, features, download_mode, keep_in_memory,
+            revision, token, streaming, columns, config_kwargs,
+        )  # fmt: skip
+
+
+def _load(
+    path: str,
+    name: str | None,
+    data_dir: str | None,
+    data_files: Any,
+    split: str | None,
+    cache_dir: Any,
+    features: Any,
+    download_mode: Any,
+    keep_in_memory: bool | None,
+    revision: str | None,
+    token: Any,
+    streaming: bool,
+    columns: list[str] | None,
+    config_kwargs: dict[str, Any],
+) -> Any:
     force = _mode(download_mode) == "force_redownload"
     columns = list(columns) if columns is not None else None
     source = find_source(
@@ -181,18 +316,20 @@ def load_dataset(
         cache_dir=cache_dir,
     )
     cfg = pick_config(source.configs, None if path in BUILDERS else name, str(path), source.files)
+    opts = builder_options(cfg.format, config_kwargs)
+    if features is not None and cfg.format == "csv":
+        opts["schema_overrides"] = dict(features.to_polars_schema())
     parts = parse_split(split) if split is not None else None
     names = list(dict.fromkeys(p.split for p in parts)) if parts else list(cfg.splits)
     _check_splits(cfg, names, str(path))
-    opts = {k: v for k, v in kwargs.items() if k in ("field", "sep", "delimiter")}
     if streaming:
         if parts and any(not p.is_full for p in parts):
             raise InvalidArgumentError(
                 f"Split slicing {split!r} is not supported with streaming=True; use take/skip."
             )
-        datasets = _streaming(source, cfg, names, columns)
+        datasets = _streaming(source, cfg, names, columns, features)
     else:
-        datasets = _map_style(source, cfg, names, columns, force, opts)
+        datasets = _map_style(source, cfg, names, columns, force, opts, features)
         if keep_in_memory:
             from polards import Dataset
 

@@ -71,18 +71,17 @@ class Source:
         self, cfg: ConfigFiles, files: list[str], columns: list[str] | None, desc: str
     ) -> list[Any]:
         """One streaming shard per file."""
-        if not self.is_hub or self.settings.offline:  # offline: stream the verified cached files (or raise)
+        local = not self.is_hub or self.settings.offline or self.repo.snapshot_of(cfg).from_cache
+        if local:  # offline or Hub down: stream the verified cached files (or raise)
             import polars as pl
 
             from polards.io import scan_files
+            from polards.io.read import scan_conformed
 
             paths = self.local_paths(cfg, files)
-            return [
-                scan_files([p], None if cfg.format == "imagefolder" else cfg.format).select(
-                    columns or pl.all()
-                )
-                for p in paths
-            ]
+            fmt = None if cfg.format == "imagefolder" else cfg.format
+            frames = scan_conformed(paths, cfg.format) or [scan_files([p], fmt) for p in paths]
+            return [lf.select(columns or pl.all()) for lf in frames]
         from polards.hub.streaming import stream_shards
 
         return stream_shards(self.settings, self.repo.snapshot_of(cfg), files, cfg.format, columns, desc)
@@ -133,7 +132,8 @@ def builder_source(builder: str, data_files: Any, data_dir: str | None, name: st
 
 def folder_source(path: str, data_files: Any, data_dir: str | None, builder: str | None = None) -> Source:
     """A local folder laid out like a Hub repo (README ``configs:`` and naming conventions apply)."""
-    from polards.hub.info import parse_front_matter, user_configs
+    from polards.hub.card import parse_front_matter
+    from polards.hub.info import user_configs
 
     root = Path(path)
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
@@ -141,7 +141,11 @@ def folder_source(path: str, data_files: Any, data_dir: str | None, builder: str
         configs = user_configs(files, data_files, data_dir)
     else:
         readme = root / "README.md"
-        card = parse_front_matter(readme.read_text(encoding="utf-8")) if readme.is_file() else {}
+        card = (
+            parse_front_matter(readme.read_text(encoding="utf-8"), source=str(readme))
+            if readme.is_file()
+            else {}
+        )
         configs = resolve_configs(files, card)
     if not configs:
         raise DataFilesNotFoundError(f"No (supported) data files found in {path!r}.")
