@@ -58,6 +58,10 @@ def test_mypy_sees_the_public_api(tmp_path: Path) -> None:
     assert len(revealed) == 5, out
     load, from_dict, shuffled, dataset_dict, iter_map = revealed
     assert load.startswith("def (path: str"), load
+    assert load.endswith(
+        "-> polards.dataset.dataset_dict.DatasetDict | polards.dataset.dataset.Dataset | "
+        "polards.dataset.dataset_dict.IterableDatasetDict | polards.dataset.iterable.IterableDataset"
+    ), load
     assert from_dict.endswith("-> polards.dataset.dataset.Dataset"), from_dict
     assert shuffled == "polards.dataset.dataset.Dataset", shuffled
     assert "DatasetDict" in dataset_dict, dataset_dict

@@ -14,7 +14,7 @@ per file, read remotely (see :mod:`polards.hub.streaming`).
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 from polards.exceptions import (
     CastError,
@@ -28,6 +28,11 @@ from polards.loading.builders import build_dataset
 from polards.loading.options import builder_options, check_known, check_load_options
 from polards.loading.sources import BUILDERS, Source, find_source
 from polards.loading.split_spec import SplitSlice, parse_split
+
+if TYPE_CHECKING:
+    from polards.dataset.dataset import Dataset
+    from polards.dataset.dataset_dict import DatasetDict, IterableDatasetDict
+    from polards.dataset.iterable import IterableDataset
 
 _MODES = {"reuse_dataset_if_exists", "reuse_cache_if_exists", "force_redownload"}
 
@@ -49,9 +54,9 @@ def _check_splits(cfg: ConfigFiles, names: list[str], label: str) -> None:
 def _progress_bar(source: Source, total: int) -> Any:
     if not source.is_hub or not source.settings.progress or total == 0:
         return None
-    from tqdm.auto import tqdm
+    from polards.progress import progress_bar
 
-    return tqdm(total=total, unit="B", unit_scale=True, desc=f"Downloading {source.label}", leave=False)
+    return progress_bar(total=total, unit="B", unit_scale=True, desc=f"Downloading {source.label}")
 
 
 def _build_checked(source: Source, cfg: ConfigFiles, files: list[str], paths: list[str], build: Any) -> Any:
@@ -208,7 +213,7 @@ def load_dataset(
     *,
     columns: list[str] | None = None,
     **config_kwargs: Any,
-) -> Any:
+) -> Union[DatasetDict, Dataset, IterableDatasetDict, IterableDataset]:  # noqa: UP007 - datasets' annotation
     """Load a dataset the way ``datasets.load_dataset`` does, as lazy Polars plans.
 
     Parameters
