@@ -337,6 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     for rows in args.rows:
         results += run(rows, args.repeat, args.workloads, args.timeout, args.corpus)
+    os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "same_code.json"), "w") as fh:
         json.dump(results, fh, indent=1)
     with open(os.path.join(args.out, "same_code.md"), "w") as fh:
