@@ -64,3 +64,18 @@ def test_logging_verbosity_api() -> None:
     assert log.get_logger().propagate
     log.disable_propagation()
     assert not log.get_logger().propagate
+
+
+def test_map_and_filter_show_their_bars(capfd: pytest.CaptureFixture[str], monkeypatch) -> None:
+    from polards.core import udf
+
+    monkeypatch.setattr(udf, "PROGRESS_DELAY_S", 0.0)
+    ds = polards.Dataset.from_dict({"x": list(range(50))})
+    ds.map(lambda r: {"y": r["x"] + 1}).to_list()
+    ds.filter(lambda b: [v % 2 == 0 for v in b["x"]], batched=True, desc="Keeping evens").to_list()
+    err = capfd.readouterr().err
+    assert "Map: 50 examples" in err and "examples/s" in err
+    assert "Keeping evens: 50 examples" in err
+    polards.disable_progress_bars()
+    ds.map(lambda r: {"z": r["x"]}).to_list()
+    assert "Map" not in capfd.readouterr().err

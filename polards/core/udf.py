@@ -485,20 +485,38 @@ def _outputs(step: st.PythonMap, upstream: pl.LazyFrame) -> Iterator[pl.DataFram
     lf = upstream.slice(start) if start else upstream
     frames = lf.collect_batches(chunk_size=chunk_rows(step), lazy=True)
     pos = start
-    for rows, out in run_batches(step, frames, offset=start, schema=step.memo.get("schema")):
-        if not step.is_filter and "schema" not in step.memo:
-            step.memo["schema"] = out.schema
-        with rec.lock:
-            if not rec.full and not rec.complete and rec.rows_in == pos:
-                rec.frames.append(out)
-                rec.rows_in += rows
-                rec.bytes += out.estimated_size()
-                rec.full = rec.bytes > REPLAY_LIMIT_BYTES
-        pos += rows
-        yield out
+    bar = _progress_bar(step)
+    try:
+        for rows, out in run_batches(step, frames, offset=start, schema=step.memo.get("schema")):
+            if not step.is_filter and "schema" not in step.memo:
+                step.memo["schema"] = out.schema
+            with rec.lock:
+                if not rec.full and not rec.complete and rec.rows_in == pos:
+                    rec.frames.append(out)
+                    rec.rows_in += rows
+                    rec.bytes += out.estimated_size()
+                    rec.full = rec.bytes > REPLAY_LIMIT_BYTES
+            pos += rows
+            bar.update(rows)
+            yield out
+    finally:
+        bar.close()
     with rec.lock:
         if not rec.full and rec.rows_in == pos:
             rec.complete = True
+
+
+#: Seconds of work before a map/filter shows its bar (schema probes and small maps stay quiet).
+PROGRESS_DELAY_S = 0.5
+
+
+def _progress_bar(step: st.PythonMap) -> Any:
+    """``Map: 120000 examples [00:03, 41230.1 examples/s]`` (``desc=`` of ``map``/``filter`` when given), shown
+    once the work has taken :data:`PROGRESS_DELAY_S`; off with ``disable_progress_bars()``."""
+    from polards.progress import progress_bar
+
+    desc = step.memo.get("desc") or ("Filter" if step.is_filter else "Map")
+    return progress_bar(total=None, desc=desc, delay=PROGRESS_DELAY_S)
 
 
 def _empty_result(step: st.PythonMap, upstream: pl.LazyFrame) -> pl.Schema:

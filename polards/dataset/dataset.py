@@ -598,6 +598,7 @@ class Dataset:
             fingerprint=new_fingerprint,
             suffix_template=suffix_template,
         )
+        step.memo["desc"] = desc
         return self._with(step)
 
     def map(
@@ -672,6 +673,7 @@ class Dataset:
                 fingerprint=new_fingerprint,
                 suffix_template=suffix_template,
             )
+            step.memo["desc"] = desc
             out = self._with(step)
         return out.cast(features) if features is not None else out
 
