@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what a type checker sees; at run time the names below are imported on first use
     from polards.catalog import dataset_info, list_datasets
+    from polards.core.fingerprint import disable_caching, enable_caching, is_caching_enabled
     from polards.dataset.combine import concatenate_datasets, interleave_datasets
     from polards.dataset.dataset import Dataset
     from polards.dataset.dataset_dict import DatasetDict, IterableDatasetDict
@@ -79,6 +80,9 @@ _LAZY = {
     "is_progress_bar_enabled": "polards.progress",
     "disable_progress_bar": "polards.progress",
     "enable_progress_bar": "polards.progress",
+    "disable_caching": "polards.core.fingerprint",
+    "enable_caching": "polards.core.fingerprint",
+    "is_caching_enabled": "polards.core.fingerprint",
 }
 
 __all__ = ["__version__", *_LAZY]

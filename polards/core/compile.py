@@ -26,8 +26,10 @@ def compile_plan(plan: Plan) -> pl.LazyFrame:
             start = i + 1
             break
     lf = _root(plan[0]) if lf is None else lf
-    for step in plan[start:]:
-        lf = _apply(step, lf)
+    for i in range(start, len(plan)):
+        if isinstance(plan[i], st.PythonMap):
+            map_cache.set_target(plan[: i + 1])
+        lf = _apply(plan[i], lf)
     return lf
 
 

@@ -3,8 +3,11 @@
 As in ``datasets``, the result of a Python function over a file-backed dataset is written once and reused by
 any later identical pipeline (same files, same earlier steps, same function code and parameters). The handle
 stays lazy: a cached step compiles to ``pl.scan_ipc`` of its file (memory-mapped), and a missing entry is
-written by the first *full* collection of the dataset (``to_polars``, ``to_list``, ``ds[:]`` ...), streamed to a
-temporary file and renamed into place, so an interrupted run leaves no entry.
+written as a by-product of the first pass that runs the step over every row (``to_list``, ``ds[:]``, a full
+iteration, a concatenation that uses it ...): its outputs are streamed to a temporary file as they are made and
+renamed into place at the end, so a pass that stops early (``take``, ``break``) computes no more rows than it
+needs and leaves no entry. Disk cost: one uncompressed Arrow IPC file of the step's output per cached step, as
+``datasets``' map cache.
 
 Cache folder (:func:`maps_root`), like ``datasets``' "beside the dataset's cache files": the ``cache_dir`` the
 source files were downloaded to (``load_dataset(..., cache_dir=...)``) + ``/polards-maps``, else
@@ -25,6 +28,7 @@ from polards.core.fingerprint import fingerprint_plan, has_file_sources, is_cach
 
 OPTIONS = "cache"  # key in PythonMap.memo: {"load": bool, "file": str | None, "dir": str | None}
 WRITTEN = "cache_written"  # key in PythonMap.memo: the file this handle's step was written to
+CACHE_TARGET = "cache_target"  # key in PythonMap.memo: where a full pass writes the step's results (compiler sets)
 
 
 def cache_root(cache_dir: str | None = None, sub: str = "maps") -> str:
@@ -178,25 +182,11 @@ def write_atomic(lf: pl.LazyFrame, path: str, *, for_arrow: bool = False) -> Non
             os.remove(tmp)
 
 
-def materialize(plan: tuple[Any, ...], compile_plan: Any) -> list[str]:
-    """Write the cache entry of every cacheable Python step of ``plan`` that has none (innermost first).
-
-    Called before a full collection; returns the files written.
-    """
-    written = []
-    for i, step in enumerate(plan):
-        if i == 0 or not isinstance(step, st.PythonMap):
-            continue
-        prefix = plan[: i + 1]
-        if lookup(prefix) is not None:
-            continue
-        path = cache_path(prefix)
-        if path is None:
-            continue
-        write_atomic(compile_plan(prefix), path)
-        step.memo[WRITTEN] = path
-        written.append(path)
-    return written
+def set_target(prefix: tuple[Any, ...]) -> None:
+    """Tell a Python step (the end of ``prefix``) where a full pass of it writes its cache entry."""
+    step = prefix[-1]
+    if not step.num_proc:
+        step.memo[CACHE_TARGET] = cache_path(prefix)
 
 
 def plan_cache_files(plan: tuple[Any, ...]) -> list[str]:

@@ -110,9 +110,12 @@ def _work(blob: bytes, src: str, start: int, length: int, rank: int, out: str) -
 
     step = pickle.loads(blob)  # noqa: S301 - our own parent process pickled it
     shard = pl.scan_ipc(src).slice(start, length).collect()
-    outs = [o for _, o in run_batches(step, [shard], offset=start, rank=rank)]
-    if not outs:  # no batch ran (drop_last_batch): datasets returns the shard unchanged
+    results = list(run_batches(step, [shard], offset=start, rank=rank))
+    outs = [o for _, o in results if o is not None]
+    if not results:  # no batch ran (drop_last_batch): datasets returns the shard unchanged
         outs = [shard]
+    elif not outs:  # every output was empty: no rows
+        outs = [shard.clear()]
     frame = pl.concat(outs, how="vertical") if len(outs) > 1 else outs[0]
     frame.write_ipc(out, compression="uncompressed")
     return frame.height

@@ -22,8 +22,12 @@ The output schema of a lazy plan is the first batch's *real* output: that batch 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import inspect
+import os
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -32,6 +36,7 @@ import polars as pl
 import pyarrow as pa
 
 from polards.core import steps as st
+from polards.core.map_cache import CACHE_TARGET, WRITTEN
 from polards.exceptions import UDFOutputError, UDFOutputTypeError
 
 REPLAY_LIMIT_BYTES = 256 * 1024 * 1024  # outputs kept per step so that reruns do not call the function again
@@ -219,10 +224,31 @@ def _try_type(arr: pa.Array | pa.ChunkedArray, dtype: pl.DataType) -> pa.Array |
     if any(f(target) for f in _STRING_TYPES) and not any(f(arr.type) for f in _STRING_TYPES):
         if not pa.types.is_null(arr.type):
             return arr
+    if not _same_shape(arr.type, target):  # a struct cast by field name would fill other fields with nulls
+        return arr
     try:
         return arr.cast(target, safe=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError, ValueError):
         return arr
+
+
+def _same_shape(src: pa.DataType, target: pa.DataType) -> bool:
+    """Whether ``src`` and ``target`` nest alike (same struct field names, lists where lists): else no cast."""
+    if pa.types.is_null(src):
+        return True
+    if pa.types.is_struct(target) or pa.types.is_struct(src):
+        if not (pa.types.is_struct(target) and pa.types.is_struct(src)):
+            return False
+        names = [src.field(i).name for i in range(src.num_fields)]
+        if sorted(names) != sorted(target.field(i).name for i in range(target.num_fields)):
+            return False
+        return all(_same_shape(src.field(n).type, target.field(n).type) for n in names)
+    nested = (pa.types.is_list, pa.types.is_large_list, pa.types.is_fixed_size_list)
+    if any(f(target) for f in nested) or any(f(src) for f in nested):
+        if not (any(f(target) for f in nested) and any(f(src) for f in nested)):
+            return False
+        return _same_shape(src.value_type, target.value_type)
+    return True
 
 
 def _series(arrays: dict[str, Any]) -> dict[str, pl.Series]:
@@ -426,10 +452,11 @@ def run_batches(
     offset: int = 0,
     rank: int | None = None,
     schema: pl.Schema | None = None,
-) -> Iterator[tuple[int, pl.DataFrame]]:
+) -> Iterator[tuple[int, pl.DataFrame | None]]:
     """``(input rows, output)`` per batch of ``frames`` (the input of one shard), in order.
 
-    Filters yield the kept rows; maps yield outputs cast to ``schema`` (else to the first batch's)."""
+    Filters yield the kept rows; maps yield outputs cast to ``schema`` (else to the first non-empty batch's),
+    and ``None`` for a batch whose output has no rows (``datasets`` ignores it: it fixes no column type)."""
     size = chunk_rows(step)
     drop = step.batched and step.drop_last_batch and size is not None
     updated = bool(step.memo.get("updated"))  # an earlier call (probe, replayed prefix) already updated
@@ -446,6 +473,9 @@ def run_batches(
             updated = step.memo["updated"] = True
         if step.is_filter:
             out = out.filter(pl.col(st.MASK_COLUMN)).drop(st.MASK_COLUMN)
+        elif out.height == 0 and out.width:  # datasets' writer ignores an empty batch: no type, no row
+            yield df.height, None
+            continue
         elif schema is None:
             schema = out.schema
         else:
@@ -474,20 +504,127 @@ def _replay(step: st.PythonMap) -> _Replay:
     return rec
 
 
+class _CacheTee:
+    """Writes a step's outputs to its cache file while they stream by: a full pass leaves the cache entry
+    (renamed into place at the end, as ``datasets`` writes its map cache), an abandoned pass leaves nothing."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.writer: Any = None
+        self.sink: Any = None
+        self.schema: pa.Schema | None = None
+        _OPEN_TEES.add(self.tmp)  # Polars may never close an abandoned source: removed at exit at the latest
+
+    def write(self, df: pl.DataFrame) -> None:
+        table = df.to_arrow(compat_level=pl.CompatLevel.newest())
+        if self.writer is None:
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+            self.schema = table.schema
+            self.sink = pa.OSFile(self.tmp, "wb")
+            self.writer = pa.ipc.new_file(self.sink, self.schema)
+        elif table.schema != self.schema:
+            table = table.cast(self.schema)
+        self.writer.write_table(table)
+
+    def close(self, keep: bool) -> bool:
+        """Finish (``keep``: rename into place) or discard; whether the entry was written."""
+        try:
+            if self.writer is not None:
+                self.writer.close()
+                self.sink.close()
+                if keep:
+                    os.replace(self.tmp, self.path)
+                    return True
+            return False
+        finally:
+            _OPEN_TEES.discard(self.tmp)
+            if os.path.exists(self.tmp):
+                os.remove(self.tmp)
+
+
+_OPEN_TEES: set[str] = set()
+
+
+@atexit.register
+def _remove_open_tees() -> None:
+    for tmp in list(_OPEN_TEES):
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+
+
+def _sweep_dead_temps(folder: str) -> None:
+    """Remove the temp files of cache writes whose process is gone (killed before it could clean up)."""
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            pid = name.rpartition(".tmp-")[2].partition("-")[0]
+            if ".tmp-" not in name or not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(folder, name))
+            except PermissionError:
+                pass
+
+
+def _tee(step: st.PythonMap) -> _CacheTee | None:
+    """A writer for the step's cache entry when one is due (set by the compiler; see ``map_cache``)."""
+    path = step.memo.get(CACHE_TARGET)
+    if not path or os.path.exists(path):
+        return None
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder not in _SWEPT:
+        _SWEPT.add(folder)
+        _sweep_dead_temps(folder)
+    return _CacheTee(path)
+
+
+_SWEPT: set[str] = set()
+
+
 def _outputs(step: st.PythonMap, upstream: pl.LazyFrame) -> Iterator[pl.DataFrame]:
-    """Every output batch of the step over ``upstream``: the recorded ones, then new calls (recorded too)."""
+    """Every output batch of the step over ``upstream``: the recorded ones, then new calls (recorded too).
+
+    A pass from the first row to the last also writes the step's cache entry (see :class:`_CacheTee`)."""
     rec = _replay(step)
     with rec.lock:
         done, start, complete = list(rec.frames), rec.rows_in, rec.complete
-    yield from done
-    if complete:
-        return
+    tee = _tee(step)
+    kept = False
+    try:
+        for out in done:
+            if tee is not None:
+                tee.write(out)
+            yield out
+        if not complete:
+            yield from _new_outputs(step, upstream, rec, start, tee)
+        if tee is not None:
+            kept = tee.close(keep=True)
+            if kept:
+                step.memo[WRITTEN] = tee.path
+    finally:
+        if tee is not None and not kept:
+            tee.close(keep=False)
+
+
+def _new_outputs(
+    step: st.PythonMap, upstream: pl.LazyFrame, rec: _Replay, start: int, tee: _CacheTee | None
+) -> Iterator[pl.DataFrame]:
     lf = upstream.slice(start) if start else upstream
     frames = lf.collect_batches(chunk_size=chunk_rows(step), lazy=True)
     pos = start
     bar = _progress_bar(step)
     try:
         for rows, out in run_batches(step, frames, offset=start, schema=step.memo.get("schema")):
+            if out is None:  # an empty output: no rows, no type
+                with rec.lock:
+                    if not rec.full and not rec.complete and rec.rows_in == pos:
+                        rec.rows_in += rows
+                pos += rows
+                bar.update(rows)
+                continue
             if not step.is_filter and "schema" not in step.memo:
                 step.memo["schema"] = out.schema
             with rec.lock:
@@ -498,6 +635,8 @@ def _outputs(step: st.PythonMap, upstream: pl.LazyFrame) -> Iterator[pl.DataFram
                     rec.full = rec.bytes > REPLAY_LIMIT_BYTES
             pos += rows
             bar.update(rows)
+            if tee is not None:
+                tee.write(out)
             yield out
     finally:
         bar.close()

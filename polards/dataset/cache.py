@@ -28,16 +28,13 @@ from polards.core.map_cache import cache_root, plan_cache_files, write_atomic
 
 def cache_dataset(ds: Any, cache_dir: str | None = None) -> Any:
     """A new handle reading ``ds``'s rows from an Arrow IPC file in the cache (written if missing)."""
-    from polards.core import map_cache
     from polards.core import steps as st
-    from polards.core.compile import compile_plan
     from polards.dataset.dataset import Dataset
 
     key = fingerprint_plan(ds._plan) or f"unhashable-{uuid.uuid4().hex}"
     path = os.path.join(cache_root(cache_dir, "materialized"), f"{key}.arrow")
     if not os.path.exists(path):
-        map_cache.materialize(ds._plan, compile_plan)  # Python steps' own cache entries first
-        write_atomic(ds.lazy(), path, for_arrow=True)  # epoch 2+ Arrow batches are zero-copy slices
+        write_atomic(ds.lazy(), path, for_arrow=True)  # Python steps write their own entries on the way  # epoch 2+ Arrow batches are zero-copy slices
     lf = pl.scan_ipc(path)
     out = Dataset(
         (st.Source(lf, f"cache {path}", (path,), "arrow"),),

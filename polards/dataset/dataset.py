@@ -165,8 +165,17 @@ class Dataset:
 
     @classmethod
     def _from_files(
-        cls, paths: Any, fmt: str, features: Features | None, columns: Sequence[str] | None, **opts: Any
+        cls,
+        paths: Any,
+        fmt: str,
+        features: Features | None,
+        columns: Sequence[str] | None,
+        split: str | None = None,
+        cache_dir: Any = None,
+        keep_in_memory: bool = False,
+        **opts: Any,
     ) -> Dataset:
+        # cache_dir/keep_in_memory: files are scanned lazily, there is no Arrow cache to place or fill
         from polards.io.read import expand_paths, scan_files
 
         files = expand_paths(paths)
@@ -176,7 +185,7 @@ class Dataset:
 
             features = parquet_features(files[0]) if files else None
         label = f"{fmt or 'files'} {files[0]}" + (f" (+{len(files) - 1} more)" if len(files) > 1 else "")
-        ds = cls((st.Source(lf, label, tuple(files), fmt),), None)
+        ds = cls((st.Source(lf, label, tuple(files), fmt),), None, split=str(split) if split else "train")
         if features is not None:
             ds = ds._with_features(
                 features.reconcile(ds.lazy().collect_schema())
@@ -245,7 +254,6 @@ class Dataset:
     def _frame(self) -> pl.DataFrame:
         """The whole dataset, collected once per handle and rechunked for random access."""
         if "frame" not in self._memo:
-            map_cache.materialize(self._plan, compile_plan)
             path = map_cache.whole_file(self._plan)
             df = map_cache.read_ipc(path) if path else self.lazy().collect()
             # random access wants few chunks (a parquet scan yields one per row group; a cache file a few)
@@ -271,7 +279,7 @@ class Dataset:
             self._features = (
                 hint.reconcile(schema) if hint is not None else Features.from_polars_schema(schema)
             )
-        return self._features
+        return self._features.copy()  # a copy, as datasets gives: editing it must not change this dataset
 
     @property
     def column_names(self) -> list[str]:
@@ -291,7 +299,10 @@ class Dataset:
 
     @property
     def format(self) -> dict[str, Any]:
-        return {"type": None if self._format == "python" else self._format, "columns": self.column_names}
+        """``datasets``' format dict: ``type``, ``format_kwargs``, ``columns``, ``output_all_columns``."""
+        return formatting.check_format(self._format).as_dict(self.column_names) if not isinstance(
+            self._format, formatting.FormatSpec
+        ) else self._format.as_dict(self.column_names)
 
     def __len__(self) -> int:
         if "len" not in self._memo:
@@ -341,7 +352,12 @@ class Dataset:
             return formatting.format_row(self._row_frame(i), self._format, feats)
         if isinstance(key, slice):
             start, stop, step = key.indices(len(self))
-            if self._format == "arrow" and step == 1 and (table := self._mapped_table()) is not None:
+            if (
+                self._format == "arrow"
+                and getattr(self._format, "columns", None) is None
+                and step == 1
+                and (table := self._mapped_table()) is not None
+            ):
                 return table.slice(start, max(stop - start, 0))  # zero-copy, as datasets
             rows = (
                 self._frame()[start:stop:step]
@@ -380,7 +396,7 @@ class Dataset:
 
     def iter(self, batch_size: int, drop_last_batch: bool = False) -> Iterator[Any]:
         """Batches of ``batch_size`` rows, streamed from the plan."""
-        if self._format == "arrow":
+        if self._format == "arrow" and getattr(self._format, "columns", None) is None:
             yield from self._arrow_batches(batch_size, drop_last_batch)
             return
         for df in self._batches(batch_size, drop_last_batch):
@@ -409,7 +425,12 @@ class Dataset:
         frames = self.lazy().collect_batches(chunk_size=chunk, lazy=True)
         yield from formatting.arrow_batches(frames, batch_size, drop_last_batch)
 
-    def to_polars(self) -> pl.DataFrame:
+    def to_polars(self, batch_size: int | None = None, batched: bool = False, **kw: Any) -> Any:
+        """A ``pl.DataFrame``; with ``batched=True`` an iterator of frames of ``batch_size`` rows (default 1000)."""
+        if kw:
+            raise TypeError(f"to_polars() got unexpected keyword arguments {sorted(kw)}")
+        if batched:
+            return iter(self._batches(batch_size or 1000))
         return self._frame()
 
     def to_arrow(self) -> Any:
@@ -418,7 +439,15 @@ class Dataset:
 
         return to_hf_arrow(self._frame(), self.features)
 
-    def to_pandas(self) -> Any:
+    @property
+    def data(self) -> Any:
+        """The rows as a ``pyarrow.Table`` (``datasets``' ``Dataset.data``; a plain Table, not its Table wrapper)."""
+        return self.to_arrow()
+
+    def to_pandas(self, batch_size: int | None = None, batched: bool = False) -> Any:
+        """A pandas DataFrame; with ``batched=True`` an iterator of them (``batch_size`` rows, default 1000)."""
+        if batched:
+            return (df.to_pandas() for df in self._batches(batch_size or 1000))
         return self._frame().to_pandas()
 
     def to_list(self) -> list[dict[str, Any]]:
@@ -426,23 +455,50 @@ class Dataset:
         keys = list(data)
         return [dict(zip(keys, vals, strict=True)) for vals in zip(*data.values(), strict=True)]
 
-    def to_dict(self) -> dict[str, list[Any]]:
+    def to_dict(self, batch_size: int | None = None, batched: bool = False) -> Any:
+        """``{column: values}``; with ``batched=True`` an iterator of such dicts (``batch_size`` rows, default 1000)."""
+        if batched:
+            features = self.features
+            return (formatting.format_batch(df, "python", features) for df in self._batches(batch_size or 1000))
         return formatting.format_batch(self._frame(), "python", self.features)
 
-    def to_parquet(self, path: str, **kw: Any) -> None:
+    def to_parquet(
+        self,
+        path_or_buf: Any,
+        batch_size: int | None = None,
+        storage_options: dict[str, Any] | None = None,
+        **parquet_writer_kwargs: Any,
+    ) -> int:
+        """Write the rows to parquet (a path, ``fsspec`` URL or binary buffer); returns the Arrow bytes written."""
         from polards.io.write import write_parquet
 
-        write_parquet(self, path, **kw)
+        return write_parquet(self, path_or_buf, batch_size, storage_options, **parquet_writer_kwargs)
 
-    def to_json(self, path: str, lines: bool = True, **kw: Any) -> None:
+    def to_json(
+        self,
+        path_or_buf: Any,
+        batch_size: int | None = None,
+        num_proc: int | None = None,
+        storage_options: dict[str, Any] | None = None,
+        **to_json_kwargs: Any,
+    ) -> int:
+        """Write JSON lines (or ``orient=``/``lines=False`` JSON, as pandas writes it); returns bytes written."""
         from polards.io.write import write_json
 
-        write_json(self, path, lines=lines)
+        return write_json(self, path_or_buf, batch_size, num_proc, storage_options, **to_json_kwargs)
 
-    def to_csv(self, path: str, **kw: Any) -> None:
+    def to_csv(
+        self,
+        path_or_buf: Any,
+        batch_size: int | None = None,
+        num_proc: int | None = None,
+        storage_options: dict[str, Any] | None = None,
+        **to_csv_kwargs: Any,
+    ) -> int:
+        """Write CSV as ``datasets`` does (pandas' ``to_csv``, no index); returns bytes written."""
         from polards.io.write import write_csv
 
-        write_csv(self, path, **kw)
+        return write_csv(self, path_or_buf, batch_size, num_proc, storage_options, **to_csv_kwargs)
 
     def save_to_disk(
         self,
@@ -483,17 +539,51 @@ class Dataset:
 
     # --------------------------------------------------------------------------------------------- formats
     def with_format(
-        self, type: str | None = None, columns: Sequence[str] | None = None, **kw: Any
+        self,
+        type: str | None = None,
+        columns: Sequence[str] | None = None,
+        output_all_columns: bool = False,
+        **format_kwargs: Any,
     ) -> Dataset:
-        out = Dataset(
-            self._plan, self._features, format=formatting.check_format(type), split=self.split, info=self.info
-        )
+        """A handle returning rows in ``type``; ``columns`` formats only those (the others are left out of rows
+        unless ``output_all_columns``); the dataset keeps every column, as in ``datasets``."""
+        fmt = formatting.check_format(type, columns, output_all_columns, self.column_names, **format_kwargs)
+        out = Dataset(self._plan, self._features, format=fmt, split=self.split, info=self.info)
         out._memo = self._memo
-        return out.select_columns(list(columns)) if columns else out
+        return out
 
-    def set_format(self, type: str | None = None, columns: Sequence[str] | None = None, **kw: Any) -> None:
+    def set_format(
+        self,
+        type: str | None = None,
+        columns: Sequence[str] | None = None,
+        output_all_columns: bool = False,
+        **format_kwargs: Any,
+    ) -> None:
         """In place, as in ``datasets`` (only rebinds this handle's format)."""
-        self._format = formatting.check_format(type)
+        self._format = formatting.check_format(
+            type, columns, output_all_columns, self.column_names, **format_kwargs
+        )
+
+    def formatted_as(
+        self,
+        type: str | None = None,
+        columns: Sequence[str] | None = None,
+        output_all_columns: bool = False,
+        **format_kwargs: Any,
+    ) -> Any:
+        """``with ds.formatted_as("numpy"):`` sets the format inside the block and restores it after."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def scope() -> Iterator[None]:
+            old = self._format
+            self.set_format(type, columns, output_all_columns, **format_kwargs)
+            try:
+                yield
+            finally:
+                self._format = old
+
+        return scope()
 
     def reset_format(self) -> None:
         self._format = "python"
@@ -520,6 +610,13 @@ class Dataset:
 
     def take(self, n: int) -> Dataset:
         return self._with(st.Slice(0, n))
+
+    def repeat(self, num_times: int) -> Dataset:
+        """The rows ``num_times`` over, in order (``num_times <= 0`` gives no rows), like ``datasets``."""
+        if num_times is None:
+            raise ValueError("Map style datasets do not support indefinite repetition.")
+        times = max(int(num_times), 0)
+        return self._with(st.Gather(np.tile(np.arange(len(self), dtype=np.int64), times), "repeat"))
 
     def skip(self, n: int) -> Dataset:
         return self._with(st.Slice(n, None))
@@ -726,7 +823,10 @@ class Dataset:
                 out = out.filter(pl.col(cols[0]).list.len() == batch_size)
             return out.drop(st.INDEX_COLUMN)
 
-        return self._with(st.LazyFn(batcher, f"batch({batch_size})", row_local=False))
+        from polards.features import List
+
+        feats = Features({c: List(f) for c, f in self.features.items()})  # ClassLabel kept, as datasets
+        return self._with(st.LazyFn(batcher, f"batch({batch_size})", row_local=False), features=feats)
 
     def train_test_split(
         self,
@@ -975,3 +1075,10 @@ class Dataset:
         return self is other
 
     __hash__ = object.__hash__
+
+    def __enter__(self) -> Dataset:
+        """``with Dataset.from_dict(...) as ds:`` like ``datasets`` (nothing to release: plans hold no files open)."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None

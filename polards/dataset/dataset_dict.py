@@ -36,11 +36,44 @@ _FAN_OUT = (
 )
 
 
+# DatasetDict keyword (one value per split, or one for all) -> the Dataset keyword it feeds
+_PER_SPLIT = {
+    "cache_file_names": "cache_file_name",
+    "indices_cache_file_names": "indices_cache_file_name",
+    "generators": "generator",
+    "seeds": "seed",
+}
+
+
 class _SplitDict(dict):
     """Shared behaviour of both dict kinds."""
 
     def _fan(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        return type(self)({k: getattr(v, name)(*args, **kwargs) for k, v in self.items()})
+        if name == "shuffle":
+            if args and (isinstance(args[0], dict) or "seeds" not in kwargs):  # shuffle(seeds, ...) positional
+                kwargs["seeds"], args = args[0], args[1:]
+            if kwargs.get("seed") is not None and kwargs.get("seeds") is not None:
+                raise ValueError("Please specify seed or seeds, but not both")
+            if "seed" in kwargs:
+                seed = kwargs.pop("seed")
+                kwargs["seeds"] = seed if seed is not None else kwargs.get("seeds")
+        per_split: dict[str, dict[str, Any]] = {}
+        for plural, singular in _PER_SPLIT.items():
+            value = kwargs.pop(plural, None)
+            if value is None:
+                continue
+            per_split[singular] = value if isinstance(value, dict) else dict.fromkeys(self, value)
+        out = {}
+        for k, v in self.items():
+            extra = {s: d[k] for s, d in per_split.items() if d.get(k) is not None}
+            out[k] = getattr(v, name)(*args, **kwargs, **extra)
+        return type(self)(out)
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
     def __getattr__(self, name: str) -> Any:
         if name in _FAN_OUT:
@@ -89,10 +122,72 @@ class DatasetDict(_SplitDict):
         for v in self.values():
             v.set_format(type, **kw)
 
+    def reset_format(self) -> None:
+        for v in self.values():
+            v.reset_format()
+
+    def formatted_as(self, type: str | None = None, **kw: Any) -> Any:
+        """Every split formatted as ``type`` inside a ``with`` block, restored after."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def scope() -> Any:
+            with contextlib.ExitStack() as stack:
+                for v in self.values():
+                    stack.enter_context(v.formatted_as(type, **kw))
+                yield
+
+        return scope()
+
+    @property
+    def cache_files(self) -> dict[str, list[dict[str, str]]]:
+        return {k: v.cache_files for k, v in self.items()}
+
+    def cleanup_cache_files(self) -> dict[str, int]:
+        return {k: v.cleanup_cache_files() for k, v in self.items()}
+
+    @staticmethod
+    def load_from_disk(dataset_dict_path: Any, **kw: Any) -> DatasetDict:
+        from polards.dataset.disk import load_from_disk
+
+        out = load_from_disk(dataset_dict_path, **kw)
+        if not isinstance(out, DatasetDict):
+            raise FileNotFoundError(f"{dataset_dict_path!r} holds a Dataset, not a DatasetDict.")
+        return out
+
+    @classmethod
+    def _from_files(cls, fmt: str, path_or_paths: dict[str, Any], **kw: Any) -> DatasetDict:
+        from polards.dataset.dataset import Dataset
+
+        if not isinstance(path_or_paths, dict):
+            raise TypeError(f"DatasetDict.from_{fmt} takes a dict of split -> path(s), got {type(path_or_paths)}.")
+        reader = getattr(Dataset, f"from_{fmt}")
+        return cls({str(k): reader(p, split=str(k), **kw) for k, p in path_or_paths.items()})
+
+    @classmethod
+    def from_csv(cls, path_or_paths: dict[str, Any], **kw: Any) -> DatasetDict:
+        """One split per entry of ``{split: path(s)}`` (``datasets.DatasetDict.from_csv``)."""
+        return cls._from_files("csv", path_or_paths, **kw)
+
+    @classmethod
+    def from_json(cls, path_or_paths: dict[str, Any], **kw: Any) -> DatasetDict:
+        """One split per entry of ``{split: path(s)}`` (``datasets.DatasetDict.from_json``)."""
+        return cls._from_files("json", path_or_paths, **kw)
+
+    @classmethod
+    def from_parquet(cls, path_or_paths: dict[str, Any], **kw: Any) -> DatasetDict:
+        """One split per entry of ``{split: path(s)}`` (``datasets.DatasetDict.from_parquet``)."""
+        return cls._from_files("parquet", path_or_paths, **kw)
+
+    @classmethod
+    def from_text(cls, path_or_paths: dict[str, Any], **kw: Any) -> DatasetDict:
+        """One split per entry of ``{split: path(s)}`` (``datasets.DatasetDict.from_text``)."""
+        return cls._from_files("text", path_or_paths, **kw)
+
     def save_to_disk(self, dataset_dict_path: str, **kw: Any) -> None:
         from polards.dataset.disk import save_to_disk
 
-        save_to_disk(self, dataset_dict_path)
+        save_to_disk(self, dataset_dict_path, **kw)
 
     def to_iterable_dataset(self, num_shards: int = 1) -> IterableDatasetDict:
         return IterableDatasetDict({k: v.to_iterable_dataset(num_shards) for k, v in self.items()})

@@ -19,11 +19,13 @@ so a failed or interrupted save leaves neither half a dataset nor the temporary 
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import posixpath
 import re
 import shutil
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -110,10 +112,10 @@ def _state(ds: Any, num_shards: int) -> dict[str, Any]:
     return {
         "_data_files": [{"filename": f"data-{i:05d}-of-{num_shards:05d}.arrow"} for i in range(num_shards)],
         "_fingerprint": ds._fingerprint or uuid.uuid4().hex[:16],
-        "_format_columns": None,
-        "_format_kwargs": {},
-        "_format_type": None if fmt == "python" else fmt,
-        "_output_all_columns": False,
+        "_format_columns": getattr(fmt, "columns", None),
+        "_format_kwargs": dict(getattr(fmt, "kwargs", {})),
+        "_format_type": None if fmt == "python" else str(fmt),
+        "_output_all_columns": getattr(fmt, "output_all_columns", False),
         "_split": None if ds.split is None else str(ds.split),
     }
 
@@ -162,16 +164,29 @@ def _save_dataset(
         target = join(path, name)
         return (lambda: open(target, "wb")) if fs is None else (lambda: fs.open(target, "wb"))
 
+    from polards.progress import progress_bar
+
+    bar = progress_bar(total=frame.height, desc=f"Saving the dataset (0/{n} shards)")
+    done = [0]
+    lock = threading.Lock()
+
     def one(i: int) -> None:
         start, length = bounds[i]
         _write_shard(frame.slice(start, length), ds.features, opener(f"data-{i:05d}-of-{n:05d}.arrow"))
+        with lock:
+            done[0] += 1
+            bar.set_description(f"Saving the dataset ({done[0]}/{n} shards)", refresh=False)
+            bar.update(length)
 
-    if num_proc is not None and num_proc > 1 and n > 1:
-        with ThreadPoolExecutor(num_proc) as pool:
-            list(pool.map(one, range(n)))
-    else:
-        for i in range(n):
-            one(i)
+    try:
+        if num_proc is not None and num_proc > 1 and n > 1:
+            with ThreadPoolExecutor(num_proc) as pool:
+                list(pool.map(one, range(n)))
+        else:
+            for i in range(n):
+                one(i)
+    finally:
+        bar.close()
     for name, content in (
         (STATE, json.dumps(_state(ds, n), indent=2, sort_keys=True)),
         (INFO, json.dumps(_info_dict(ds), indent=2)),
@@ -190,6 +205,20 @@ def _check_not_own_source(obj: Any, local: str) -> None:
             files = step.files if isinstance(step, st.Source) else ()
             if any(os.path.realpath(f).startswith(target + os.sep) for f in files):
                 raise PermissionError(f"Tried to overwrite {target} but a dataset can't overwrite itself.")
+
+
+def _sweep_stale_temps(local: str) -> None:
+    """Remove ``<path>.tmp-<pid>`` folders that a killed save left behind (their process is gone)."""
+    for tmp in glob.glob(glob.escape(local) + ".tmp-*"):
+        pid = tmp.rsplit(".tmp-", 1)[1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        except PermissionError:  # alive under another user
+            pass
 
 
 def save_to_disk(
@@ -219,6 +248,7 @@ def save_to_disk(
         return
     local = local.rstrip(os.sep) or local
     _check_not_own_source(obj, local)
+    _sweep_stale_temps(local)
     tmp = f"{local}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
@@ -289,11 +319,15 @@ def _load_dataset(root: str, fs: Any) -> Any:
     else:  # datasets saves an empty dataset as zero shards
         frame = pl.DataFrame(schema=features.to_polars_schema() if features is not None else None)
     label = f"arrow {files[0] if files else root}" + (f" (+{len(files) - 1} more)" if len(files) > 1 else "")
-    fmt = state.get("_format_type")
     try:
-        fmt = formatting.check_format(fmt)
+        fmt = formatting.check_format(
+            state.get("_format_type"),
+            state.get("_format_columns"),
+            bool(state.get("_output_all_columns")),
+            **(state.get("_format_kwargs") or {}),
+        )
     except InvalidArgumentError:
-        fmt = "python"  # a format polards does not have (torch, tf, jax): plain python rows
+        fmt = formatting.check_format(None)  # a format polards does not have (torch, tf, jax): python rows
     local_files = tuple(files) if fs is None else ()
     return Dataset(
         (st.Source(frame.lazy(), label, local_files, "arrow"),),

@@ -1,56 +1,286 @@
-"""Output formats (``with_format``): how rows, batches and columns are returned to the caller."""
+"""Output formats (``with_format``): how rows, batches and columns are returned to the caller, as ``datasets``.
+
+``numpy`` follows ``datasets``' ``NumpyFormatter`` (float32 stays float32, strings are ``<U`` arrays, timestamps
+``datetime64``, ragged lists object arrays of arrays); ``arrow`` gives ``datasets``' Arrow types (``string``,
+``list``, the stored timestamp unit) and a ``ChunkedArray`` for a column. ``columns=`` formats only those columns;
+the others are left out of rows and batches unless ``output_all_columns=True`` (then they come as python values),
+while the dataset itself keeps every column.
+
+>>> import polars as pl
+>>> from polards.features import Features
+>>> df = pl.DataFrame({"x": [1.5], "s": ["a"]}, schema={"x": pl.Float32, "s": pl.String})
+>>> spec = check_format("numpy", columns=["x"], output_all_columns=True)
+>>> format_row(df, spec, Features.from_polars_schema(df.schema))
+{'x': np.float32(1.5), 's': 'a'}
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
+import numpy as np
 import polars as pl
 
-from polards.exceptions import InvalidArgumentError
+from polards.exceptions import FeatureTypeError, InvalidArgumentError
 from polards.features import Features
+from polards.features.features import decode_nested
+from polards.features.types import Audio, Image, LargeList, List, feature_from_polars
 
 FORMATS = ("python", "numpy", "polars", "arrow", "pandas")
+_SHORT = {"np": "numpy", "pl": "polars", "pa": "arrow", "pd": "pandas"}
 
 
-def check_format(kind: str | None) -> str:
-    kind = "python" if kind is None else kind
-    if kind in ("np", "pl", "pa", "pd"):
-        kind = {"np": "numpy", "pl": "polars", "pa": "arrow", "pd": "pandas"}[kind]
+class FormatSpec(str):
+    """A format name (compares equal to ``"numpy"``...) carrying ``datasets``' ``columns``,
+    ``output_all_columns`` and ``format_kwargs``, so it travels with the dataset like the plain name did."""
+
+    columns: list[str] | None
+    output_all_columns: bool
+    kwargs: dict[str, Any]
+
+    def __new__(
+        cls,
+        kind: str,
+        columns: Iterable[str] | None = None,
+        output_all_columns: bool = False,
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> FormatSpec:
+        out = super().__new__(cls, kind)
+        out.columns = None if columns is None else list(columns)
+        out.output_all_columns = bool(output_all_columns)
+        out.kwargs = dict(kwargs or {})
+        return out
+
+    def as_dict(self, column_names: list[str]) -> dict[str, Any]:
+        """``datasets``' ``Dataset.format``."""
+        return {
+            "type": None if self == "python" else str(self),
+            "format_kwargs": dict(self.kwargs),
+            "columns": list(column_names) if self.columns is None else list(self.columns),
+            "output_all_columns": self.output_all_columns,
+        }
+
+
+def check_format(
+    kind: str | None,
+    columns: Iterable[str] | str | None = None,
+    output_all_columns: bool = False,
+    column_names: Iterable[str] | None = None,
+    **kwargs: Any,
+) -> FormatSpec:
+    """The format named ``kind`` (``None`` is python); ``columns`` checked against ``column_names`` when given."""
+    kind = "python" if kind is None else str(kind)
+    kind = _SHORT.get(kind, kind)
     if kind not in FORMATS:
         msg = f"Unknown format type {kind!r}. Hint: use one of {list(FORMATS)} or None."
         raise InvalidArgumentError(msg)
-    return kind
+    cols = [columns] if isinstance(columns, str) else None if columns is None else list(columns)
+    if cols is not None and column_names is not None:
+        known = list(column_names)
+        missing = [c for c in cols if c not in known]
+        if missing:
+            raise InvalidArgumentError(
+                f"Columns {missing} not in the dataset. Current columns in the dataset: {known}"
+            )
+    return FormatSpec(kind, cols, output_all_columns, kwargs)
+
+
+def _spec(kind: str) -> FormatSpec:
+    return kind if isinstance(kind, FormatSpec) else check_format(kind)
+
+
+def _requires_decoding(feature: Any) -> bool:
+    if isinstance(feature, dict):
+        return any(_requires_decoding(v) for v in feature.values())
+    if isinstance(feature, list):
+        return _requires_decoding(feature[0])
+    if isinstance(feature, List | LargeList):
+        return _requires_decoding(feature.feature)
+    return isinstance(feature, Image | Audio) and feature.decode
+
+
+def _decode_columns(data: dict[str, Any], features: Features) -> dict[str, Any]:
+    for name in data:
+        feature = features.get(name)
+        if feature is not None and _requires_decoding(feature):
+            data[name] = [decode_nested(feature, v) for v in data[name]]
+    return data
 
 
 def _decode(df: pl.DataFrame, features: Features) -> dict[str, list[Any]]:
-    data = {c: df.get_column(c).to_list() for c in df.columns}
-    for name, decode in features.decoders().items():
-        if name in data:
-            data[name] = [decode(v) for v in data[name]]
-    return data
+    return _decode_columns({c: df.get_column(c).to_list() for c in df.columns}, features)
+
+
+def _split(df: pl.DataFrame, spec: FormatSpec) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The columns to format and (for ``output_all_columns``) the rest, in the table's order."""
+    if spec.columns is None:
+        return df, None
+    keep = [c for c in df.columns if c in spec.columns]
+    rest = [c for c in df.columns if c not in spec.columns]
+    return df.select(keep), (df.select(rest) if spec.output_all_columns else None)
+
+
+def _with_rest(out: Any, rest: pl.DataFrame | None, features: Features, row: bool) -> Any:
+    if rest is None:
+        return out
+    if not isinstance(out, MutableMapping):
+        raise FeatureTypeError(
+            f"Custom formatting function must return a dict to work with output_all_columns=True, but got {out}"
+        )
+    extra = _decode(rest, features)
+    out.update({k: v[0] for k, v in extra.items()} if row else extra)
+    return out
 
 
 def format_row(df: pl.DataFrame, kind: str, features: Features) -> Any:
     """One row (a 1-row frame) in the given format."""
-    if kind == "python":
-        return {k: v[0] for k, v in _decode(df, features).items()}
-    if kind == "numpy":
-        return {c: _np(df.get_column(c))[0] for c in df.columns}
-    return format_batch(df, kind, features)
+    spec = _spec(kind)
+    part, rest = _split(df, spec)
+    if spec == "python":
+        out: Any = {k: v[0] for k, v in _decode(part, features).items()}
+    elif spec == "numpy":
+        out = {k: _tensorize_nested(v[0]) for k, v in _numpy_batch(part, features).items()}
+    else:
+        out = _format_table(part, spec, features)
+    return _with_rest(out, rest, features, row=True)
 
 
 def format_batch(df: pl.DataFrame, kind: str, features: Features) -> Any:
     """A batch (dict of columns for python/numpy; a table for polars/arrow/pandas)."""
-    if kind == "python":
-        return _decode(df, features)
-    if kind == "numpy":
-        return {c: _np(df.get_column(c)) for c in df.columns}
-    if kind == "polars":
+    spec = _spec(kind)
+    part, rest = _split(df, spec)
+    if spec == "python":
+        out: Any = _decode(part, features)
+    elif spec == "numpy":
+        out = {k: _consolidate(_tensorize_nested(v)) for k, v in _numpy_batch(part, features).items()}
+    else:
+        out = _format_table(part, spec, features)
+    return _with_rest(out, rest, features, row=False)
+
+
+def _format_table(df: pl.DataFrame, spec: str, features: Features) -> Any:
+    if spec == "polars":
         return df
-    if kind == "arrow":
-        return arrow_table(df)
+    if spec == "arrow":
+        return hf_arrow_table(df, features)
     return df.to_pandas()
+
+
+def format_column(s: pl.Series, kind: str, features: Features) -> Any:
+    """One column; a column outside ``columns=`` comes as python values (as ``datasets``)."""
+    spec = _spec(kind)
+    if spec == "python" or (spec.columns is not None and s.name not in spec.columns):
+        return _decode(s.to_frame(), features)[s.name]
+    if spec == "numpy":
+        return _consolidate(_tensorize_nested(_numpy_batch(s.to_frame(), features)[s.name]))
+    if spec == "polars":
+        return s
+    if spec == "arrow":
+        return hf_arrow_table(s.to_frame(), features).column(0)
+    return s.to_pandas()
+
+
+# ---------------------------------------------------------------------------------------- datasets' Arrow types
+def _features_of(df: pl.DataFrame, features: Features) -> Features:
+    return Features({c: features.get(c) or feature_from_polars(t) for c, t in df.schema.items()})
+
+
+def hf_arrow_table(df: pl.DataFrame, features: Features) -> Any:
+    """``df`` as a ``pyarrow.Table`` with ``datasets``' types for ``features`` (``string``, ``list``, the
+    feature's timestamp unit); exported as views and cast in one step (no re-encoding of a slice's parent)."""
+    feats = _features_of(df, features)
+    try:
+        schema = feats.to_arrow_schema()
+        return df.to_arrow(compat_level=pl.CompatLevel.newest()).cast(schema)
+    except Exception:  # noqa: BLE001 - features that do not describe this frame: Polars' own types
+        return arrow_table(df)
+
+
+# ---------------------------------------------------------------------------------------- numpy (datasets' rules)
+def _numpy_batch(df: pl.DataFrame, features: Features) -> dict[str, Any]:
+    """``datasets``' ``NumpyArrowExtractor.extract_batch`` + feature decoding, column by column."""
+    table = hf_arrow_table(df, features)
+    data = {c: _arrow_to_numpy(table.column(c)) for c in table.column_names}
+    return _decode_columns(data, features)
+
+
+def _arrow_to_numpy(arr: Any) -> Any:
+    """``datasets``' ``NumpyArrowExtractor._arrow_array_to_numpy`` for a ``ChunkedArray``."""
+    import pyarrow as pa
+
+    t = arr.type
+    zero_copy = (
+        pa.types.is_primitive(t)
+        and not (pa.types.is_boolean(t) or pa.types.is_temporal(t))
+        and all(chunk.null_count == 0 for chunk in arr.chunks)
+    )
+    array: list[Any] = [row for chunk in arr.chunks for row in chunk.to_numpy(zero_copy_only=zero_copy)]
+    if array:
+        if any(isinstance(x, np.ndarray) for x in array) and any(
+            (isinstance(x, np.ndarray) and (x.dtype == object or x.shape != array[0].shape))
+            or (isinstance(x, float) and np.isnan(x))
+            for x in array
+        ):
+            return np.asarray(array, dtype=object)
+        for first in array:
+            if isinstance(first, np.ndarray):
+                if any(
+                    (isinstance(x, np.ndarray) and (x.dtype == object or x.shape != first.shape))
+                    or (((isinstance(x, float) and np.isnan(x)) or x is None) and first.ndim > 0)
+                    for x in array
+                ):
+                    return np.asarray(array, dtype=object)
+                break
+    return np.asarray(array)
+
+
+def _consolidate(column: Any) -> Any:
+    if isinstance(column, list):
+        if column and all(
+            isinstance(x, np.ndarray | np.number | np.bool_)
+            and x.shape == column[0].shape
+            and x.dtype == column[0].dtype
+            for x in column
+        ):
+            return np.stack(column)
+        out = np.empty(len(column), dtype=object)
+        out[:] = column
+        return out
+    return column
+
+
+def _tensorize(value: Any) -> Any:
+    if isinstance(value, str | bytes | type(None)):
+        return value
+    if isinstance(value, np.character | np.ndarray) and np.issubdtype(value.dtype, np.character):
+        return value
+    if isinstance(value, np.number):
+        return value
+    dtype: dict[str, Any] = {}
+    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer):
+        dtype = {"dtype": np.int64}
+    elif isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
+        dtype = {"dtype": np.float32}
+    if type(value).__module__.startswith("PIL."):
+        return np.asarray(value)
+    if type(value).__name__ == "AudioDecoder":
+        return value
+    return np.asarray(value, **dtype)
+
+
+def _tensorize_nested(data: Any) -> Any:
+    """``datasets``' ``NumpyFormatter._recursive_tensorize``."""
+    if hasattr(data, "__array__") and not isinstance(data, np.ndarray | np.character | np.number):
+        if not type(data).__module__.startswith("PIL."):
+            data = data.__array__()
+    if isinstance(data, np.ndarray) and data.dtype == object:
+        return _consolidate([_tensorize_nested(x) for x in data])
+    if isinstance(data, list | tuple):
+        return _consolidate([_tensorize_nested(x) for x in data])
+    if isinstance(data, dict):
+        return {k: _tensorize_nested(v) for k, v in data.items()}
+    return _tensorize(data)
 
 
 def arrow_table(df: pl.DataFrame) -> Any:
@@ -110,28 +340,3 @@ def _has_view(t: Any) -> bool:
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
         return _has_view(t.value_type)
     return False
-
-
-def format_column(s: pl.Series, kind: str, features: Features) -> Any:
-    if kind == "python":
-        return _decode(s.to_frame(), features)[s.name]
-    if kind == "numpy":
-        return _np(s)
-    if kind == "polars":
-        return s
-    if kind == "arrow":
-        return s.to_arrow()
-    return s.to_pandas()
-
-
-def _np(s: pl.Series) -> Any:
-    import numpy as np
-
-    if s.dtype.is_numeric() or s.dtype == pl.Boolean:
-        return s.to_numpy()
-    if isinstance(s.dtype, pl.Array | pl.List):
-        try:
-            return np.array(s.to_list())
-        except ValueError:
-            return np.array(s.to_list(), dtype=object)
-    return np.array(s.to_list(), dtype=object)

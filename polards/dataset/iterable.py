@@ -133,11 +133,11 @@ class IterableDataset:
         features: Features | None = None,
         gen_kwargs: dict[str, Any] | None = None,
     ) -> IterableDataset:
-        def shard() -> Iterator[pl.DataFrame]:
+        def shard(kwargs: dict[str, Any]) -> Iterator[pl.DataFrame]:
             from polards.dataset.construct import frame_from_columns
 
             rows: list[dict[str, Any]] = []
-            for row in generator(**(gen_kwargs or {})):
+            for row in generator(**kwargs):
                 rows.append(row)
                 if len(rows) == DEFAULT_BATCH:
                     yield frame_from_columns({k: [r.get(k) for r in rows] for k in rows[0]}, features)
@@ -145,7 +145,18 @@ class IterableDataset:
             if rows:
                 yield frame_from_columns({k: [r.get(k) for r in rows] for k in rows[0]}, features)
 
-        return cls([shard], (), features)
+        # datasets: list-valued gen_kwargs are the data sources, one shard per element
+        kwargs = dict(gen_kwargs or {})
+        lists = {k: len(v) for k, v in kwargs.items() if isinstance(v, list)}
+        if len(set(lists.values())) > 1:
+            msg = (
+                "Sharding is ambiguous for this dataset: we found several data sources lists of different lengths, "
+                f"and we don't know over which list we should parallelize: {lists}"
+            )
+            raise RuntimeError(msg)
+        n = next(iter(lists.values()), 1)
+        parts = [{k: ([v[i]] if k in lists else v) for k, v in kwargs.items()} for i in range(n)] or [kwargs]
+        return cls([lambda p=p: shard(p) for p in parts], (), features)
 
     def _with(
         self, op: Any = None, *, features: Features | None | bool = True, **changes: Any
@@ -182,6 +193,18 @@ class IterableDataset:
     @property
     def n_shards(self) -> int:
         return len(self._shards)
+
+    @property
+    def num_shards(self) -> int:
+        """``datasets``' name for :attr:`n_shards`."""
+        return len(self._shards)
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Any], features: Features | None = None, **kw: Any) -> IterableDataset:
+        """An iterable dataset of one shard over the columns of ``mapping`` (``IterableDataset.from_dict``)."""
+        from polards.dataset.dataset import Dataset
+
+        return Dataset.from_dict(dict(mapping), features=features, **kw).to_iterable_dataset()
 
     @property
     def epoch(self) -> int:

@@ -204,8 +204,8 @@ class Features(dict):
         return out
 
     def decoders(self) -> dict[str, Any]:
-        """Per-column functions that decode stored values for python access (only Image today)."""
-        return {k: v.decode_example for k, v in self.items() if isinstance(v, Image) and v.decode}
+        """Per-column functions that decode stored values for python access (Image and Audio columns)."""
+        return {k: v.decode_example for k, v in self.items() if isinstance(v, Image | Audio) and v.decode}
 
 
 def needs_encoding(feature: Any) -> bool:

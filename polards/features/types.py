@@ -283,8 +283,7 @@ class List:
         out: dict[str, Any] = {"feature": feature_to_dict(self.feature)}
         if self.length > 0:
             out["length"] = self.length
-        out.update(_id_entry(self.id))
-        out["_type"] = "List"
+        out["_type"] = "List"  # datasets does not write a List's id
         return out
 
     def __repr__(self) -> str:
@@ -378,17 +377,28 @@ class Audio:
 
     sampling_rate: int | None = None
     decode: bool = True
-    id: str | None = None
     num_channels: int | None = None
+    stream_index: int | None = None
+    id: str | None = field(default=None, repr=False)
+
+    dtype: ClassVar[str] = "dict"
 
     def to_polars(self) -> pl.DataType:
         return _MEDIA_DTYPE
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"_type": "Audio"}
-        if self.sampling_rate is not None:
-            out["sampling_rate"] = self.sampling_rate
-        return out
+        """``datasets``' JSON: the fields that are set, ``decode`` only when ``False``.
+
+        >>> Audio(sampling_rate=16_000, decode=False, num_channels=1).to_dict()
+        {'sampling_rate': 16000, 'decode': False, 'num_channels': 1, '_type': 'Audio'}
+        """
+        out: dict[str, Any] = {} if self.sampling_rate is None else {"sampling_rate": self.sampling_rate}
+        if not self.decode:
+            out["decode"] = False
+        for key in ("num_channels", "stream_index"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return {**out, **_id_entry(self.id), "_type": "Audio"}
 
     def encode_example(self, value: Any) -> dict[str, Any] | None:
         """A path, bytes, ``{"bytes", "path"}``, ``{"array", "sampling_rate"}`` (to WAV) or decoded value."""
@@ -468,7 +478,13 @@ def feature_from_dict(obj: Any) -> Any:
     if kind == "Image":
         return Image(mode=obj.get("mode"), decode=obj.get("decode", True), id=fid)
     if kind == "Audio":
-        return Audio(sampling_rate=obj.get("sampling_rate"), decode=obj.get("decode", True))
+        return Audio(
+            sampling_rate=obj.get("sampling_rate"),
+            decode=obj.get("decode", True),
+            num_channels=obj.get("num_channels"),
+            stream_index=obj.get("stream_index"),
+            id=fid,
+        )
     if kind == "Translation":
         return {lang: Value("string") for lang in obj.get("languages", [])}
     raise FeatureTypeError(f"Unknown feature type {kind!r} in {obj!r}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -222,3 +223,50 @@ def test_schema_mapper_plans_have_fingerprints_and_cache_reuses_them(tmp_path) -
     again = make().cache(str(tmp_path / "c"))
     assert first.cache_files == again.cache_files
     assert again.to_list() == make().to_list()
+
+
+def test_a_full_iteration_writes_the_cache_an_early_stop_does_not(files, calls) -> None:  # type: ignore[no-untyped-def]
+    mapped = pds.Dataset.from_parquet(files).map(word_count, batched=True, batch_size=50)
+    assert next(iter(mapped.iter(batch_size=10)))["words"]  # stops after the first batch
+    gc.collect()
+    assert [f for f in os.listdir(_cache_dir()) if f.endswith(".arrow")] == []  # no entry
+    assert calls["rows"] < ROWS  # and it did not compute the rest to fill a cache
+    taken = mapped.take(20).to_list()
+    assert len(taken) == 20 and [f for f in os.listdir(_cache_dir()) if f.endswith(".arrow")] == []
+    rows = [r for b in mapped.iter(batch_size=64) for r in b["words"]]  # a full pass in python batches
+    assert f"{mapped._fingerprint}.arrow" in os.listdir(_cache_dir())
+    calls["rows"] = 0
+    again = pds.Dataset.from_parquet(files).map(word_count, batched=True, batch_size=50)
+    assert [r for b in again.iter(batch_size=64) for r in b["words"]] == rows
+    assert calls["rows"] == 0
+
+
+def test_steps_inside_a_concatenation_are_cached_and_replayed(files, calls) -> None:  # type: ignore[no-untyped-def]
+    def build():  # type: ignore[no-untyped-def]
+        base = pds.Dataset.from_parquet(files)
+        parts = [
+            base.map(word_count, batched=True, remove_columns=["q", "n"]),
+            base.filter(lambda r: r["n"] % 3 == 0).map(word_count, batched=True, remove_columns=["q", "n"]),
+        ]
+        return pds.concatenate_datasets(parts).batch(16, drop_last_batch=True)
+
+    first = [b["words"] for b in build()]
+    assert len(os.listdir(_cache_dir())) == 3  # the two maps and the filter
+    calls["rows"] = 0
+    assert [b["words"] for b in build()] == first
+    assert calls["rows"] == 0
+    assert build().to_list() == [{"words": w} for w in first]
+
+
+def test_an_abandoned_pass_leaves_no_temp_file_after_exit(files, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dead = tmp_path / "cache" / "maps" / "0123.arrow.tmp-999999999-abcd"  # a killed writer's leftover
+    dead.parent.mkdir(parents=True, exist_ok=True)
+    dead.write_bytes(b"half")
+    script = f"""
+import polards as pds
+m = pds.Dataset.from_parquet({files!r}).map(lambda b: {{"k": b["n"]}}, batched=True, batch_size=10)
+it = m.iter(batch_size=5)
+next(it)
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, env=dict(os.environ), capture_output=True)
+    assert os.listdir(_cache_dir()) == []

@@ -143,3 +143,22 @@ def test_row_access_uses_slices_then_collects_once(tmp_path) -> None:  # type: i
     assert ds[5]["a"] == 5 and "frame" not in ds._memo
     assert [ds[i]["a"] for i in range(20)] == list(range(20))
     assert "frame" in ds._memo
+
+
+def test_save_sweeps_temp_folders_of_killed_saves_and_shows_a_bar(tmp_path, monkeypatch, capsys) -> None:
+    import subprocess
+    import sys
+
+    import polards as pds
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f"out.tmp-{dead.stdout.strip()}"  # what a SIGKILLed save leaves
+    stale.mkdir()
+    (stale / "data-00000-of-00001.arrow").write_bytes(b"half")
+    alive = tmp_path / f"out.tmp-{os.getppid()}"  # a save still running in another process is left alone
+    alive.mkdir()
+    monkeypatch.delenv("HF_DATASETS_DISABLE_PROGRESS_BARS")
+    pds.Dataset.from_dict({"a": list(range(10))}).save_to_disk(tmp_path / "out", num_shards=2)
+    assert "Saving the dataset (2/2 shards)" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", alive.name])
+    assert pds.load_from_disk(tmp_path / "out")["a"] == list(range(10))

@@ -63,6 +63,7 @@ def test_batches_do_not_depend_on_the_thread_count(tmp_path) -> None:  # type: i
         f"""
         import polards as pds
         calls = []
+        pds.disable_caching()
         ds = pds.Dataset.from_parquet({str(path)!r})
         out = ds.map(lambda b: calls.append(len(b["a"])) or {{"a": b["a"][::-1]}}, batched=True, batch_size=1000)
         rows = out["a"]

@@ -21,9 +21,17 @@ def test_endpoint_and_cache_switch_between_calls(env, hub_factory, monkeypatch, 
 
 
 def test_progress_bars_follow_env(env, monkeypatch, capsys) -> None:
+    # the suite turns both switches on (tests/conftest.py); the download bar needs both off
+    monkeypatch.delenv("HF_DATASETS_DISABLE_PROGRESS_BARS")
     monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     pds.load_dataset("acme/qa", split="train")
     assert "Downloading" not in capsys.readouterr().err
+    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS")
+    monkeypatch.setenv("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+    pds.load_dataset("acme/qa", split="train", download_mode="force_redownload")
+    assert "Downloading" not in capsys.readouterr().err
+    monkeypatch.delenv("HF_DATASETS_DISABLE_PROGRESS_BARS")
+    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS")
     pds.load_dataset("acme/qa", split="test")
     assert "Downloading acme/qa" in capsys.readouterr().err
