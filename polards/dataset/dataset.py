@@ -339,6 +339,8 @@ class Dataset:
                 else self.lazy().select(key).collect().get_column(key)
             )
             return formatting.format_column(series, self._format, feats)
+        if isinstance(key, pl.Series) or type(key).__name__ == "Series" and hasattr(key, "to_numpy"):
+            key = key.to_numpy()  # pandas / polars Series of indices, as datasets takes any iterable
         if isinstance(key, bool) or not isinstance(
             key, int | np.integer | slice | range | list | tuple | np.ndarray
         ):

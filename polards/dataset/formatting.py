@@ -28,7 +28,7 @@ from polards.features.features import decode_nested
 from polards.features.types import Audio, Image, LargeList, List, feature_from_polars
 
 FORMATS = ("python", "numpy", "polars", "arrow", "pandas")
-_SHORT = {"np": "numpy", "pl": "polars", "pa": "arrow", "pd": "pandas"}
+_SHORT = {"np": "numpy", "pl": "polars", "pa": "arrow", "pyarrow": "arrow", "pd": "pandas"}
 
 
 class FormatSpec(str):
