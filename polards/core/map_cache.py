@@ -3,10 +3,11 @@
 As in ``datasets``, the result of a Python function over a file-backed dataset is written once and reused by
 any later identical pipeline (same files, same earlier steps, same function code and parameters). The handle
 stays lazy: a cached step compiles to ``pl.scan_ipc`` of its file (memory-mapped), and a missing entry is
-written as a by-product of the first pass that runs the step over every row (``to_list``, ``ds[:]``, a full
-iteration, a concatenation that uses it ...): its outputs are streamed to a temporary file as they are made and
-renamed into place at the end, so a pass that stops early (``take``, ``break``) computes no more rows than it
-needs and leaves no entry. Disk cost: one uncompressed Arrow IPC file of the step's output per cached step, as
+written by the first full collection of the dataset (``to_polars``, ``to_list``, ``ds[:]``, ``take(n)`` ...:
+:func:`materialize`, every Python step in full, as ``datasets`` does at ``map()`` time) or as a by-product of
+the first iteration that runs the step over every row: its outputs are streamed to a temporary file as they
+are made and renamed into place at the end, so an iteration that stops early (``break``) computes no more
+rows than it needs and leaves no entry. Disk cost: one uncompressed Arrow IPC file of the step's output per cached step, as
 ``datasets``' map cache.
 
 Cache folder (:func:`maps_root`), like ``datasets``' "beside the dataset's cache files": the ``cache_dir`` the
@@ -180,6 +181,41 @@ def write_atomic(lf: pl.LazyFrame, path: str, *, for_arrow: bool = False) -> Non
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def materialize(plan: tuple[Any, ...], compile_plan: Any) -> list[str]:
+    """Write the cache entry of every cacheable Python step of ``plan`` that has none (innermost first, the
+    plans of a concatenation included), as ``datasets`` does at ``map()`` time.
+
+    Called before a full collection (``to_list``, ``ds[:]``, ``take(n)`` ...), so each later step runs over a
+    memory-mapped scan of the one before; returns the files written. A step writes its own entry while its
+    results stream by (``polards.core.udf``), so this drains the step once; a step run by ``num_proc``
+    workers is written here.
+    """
+    written = []
+    for i, step in enumerate(plan):
+        if isinstance(step, st.Concat):
+            for sub in step.plans:
+                written += materialize(sub, compile_plan)
+        if i == 0 or not isinstance(step, st.PythonMap):
+            continue
+        prefix = plan[: i + 1]
+        if lookup(prefix) is not None:
+            continue
+        path = cache_path(prefix)
+        if path is None:
+            continue
+        lf = compile_plan(prefix)
+        if step.num_proc:
+            write_atomic(lf, path)
+        else:
+            for _ in lf.collect_batches(lazy=True):
+                pass
+            if not os.path.exists(path):  # nothing streamed (no input rows): nothing to cache
+                continue
+        step.memo[WRITTEN] = path
+        written.append(path)
+    return written
 
 
 def set_target(prefix: tuple[Any, ...]) -> None:

@@ -34,7 +34,11 @@ def cache_dataset(ds: Any, cache_dir: str | None = None) -> Any:
     key = fingerprint_plan(ds._plan) or f"unhashable-{uuid.uuid4().hex}"
     path = os.path.join(cache_root(cache_dir, "materialized"), f"{key}.arrow")
     if not os.path.exists(path):
-        write_atomic(ds.lazy(), path, for_arrow=True)  # Python steps write their own entries on the way  # epoch 2+ Arrow batches are zero-copy slices
+        from polards.core.compile import compile_plan
+        from polards.core.map_cache import materialize
+
+        materialize(ds._plan, compile_plan)  # Python steps' own cache entries first
+        write_atomic(ds.lazy(), path, for_arrow=True)  # epoch 2+ Arrow batches are zero-copy slices  # epoch 2+ Arrow batches are zero-copy slices
     lf = pl.scan_ipc(path)
     out = Dataset(
         (st.Source(lf, f"cache {path}", (path,), "arrow"),),

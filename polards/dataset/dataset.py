@@ -66,6 +66,71 @@ class Dataset:
 
     # ----------------------------------------------------------------------------------------- construction
     @classmethod
+    def from_file(
+        cls,
+        filename: str,
+        info: Any = None,
+        split: str | None = None,
+        indices_filename: str | None = None,
+        in_memory: bool = False,
+    ) -> Dataset:
+        """A dataset over an Arrow IPC *stream* file as ``datasets`` writes it (its cache files, the
+        ``data-*.arrow`` shards of ``save_to_disk``), as ``datasets.Dataset.from_file``.
+
+        ``in_memory=False`` memory-maps the file (nothing is read until used, ``cache_files`` names it);
+        ``in_memory=True`` reads it into memory. Features come from ``info.features``, else the file's
+        ``huggingface`` schema metadata, else its Arrow types. ``indices_filename``: an Arrow stream file with an
+        ``indices`` column (``datasets``' indices mapping) selecting the rows.
+
+        >>> import os, tempfile
+        >>> from polards import Dataset
+        >>> path = os.path.join(tempfile.mkdtemp(), "data-00000-of-00001.arrow")
+        >>> Dataset.from_dict({"a": [1, 2]}).save_to_disk(os.path.dirname(path))
+        >>> ds = Dataset.from_file(path)
+        >>> ds["a"], ds.cache_files == [{"filename": path}]
+        ([1, 2], True)
+        """
+        import pyarrow as pa
+
+        from polards.exceptions import MalformedFileError
+        from polards.features import Features
+
+        def read(path: str) -> pa.Table:
+            try:
+                source = pa.input_stream(path) if in_memory else pa.memory_map(path)
+                return pa.ipc.open_stream(source).read_all()
+            except pa.ArrowInvalid as exc:
+                raise MalformedFileError(f"{path} is not an Arrow IPC stream file: {exc}") from exc
+
+        table = read(filename)
+        features = getattr(info, "features", None) or Features.from_arrow_schema(table.schema)
+        bare = table.replace_schema_metadata(None)
+        converted: list[pl.DataFrame] = []
+
+        def frame() -> pl.DataFrame:  # converted once, on first use (a memory-mapped file is not read before)
+            if not converted:
+                df = pl.from_arrow(bare, rechunk=False)
+                assert isinstance(df, pl.DataFrame)
+                converted.append(df)
+            return converted[0]
+
+        if in_memory:
+            lf = frame().lazy()
+        else:
+            empty = pl.from_arrow(bare.schema.empty_table())
+            assert isinstance(empty, pl.DataFrame)
+            lf = pl.defer(frame, schema=empty.schema)
+        files = () if in_memory else (filename,)
+        ds = cls((st.Source(lf, f"arrow {filename}", files, "arrow"),), features, split=split, info=info)
+        ds._memo["arrow_table"] = table  # the buffers the frame may share (kept alive with the dataset)
+        if not in_memory:
+            ds._memo["cache_files"] = [filename]
+        if indices_filename is not None:
+            indices = read(indices_filename).column("indices").to_pylist()
+            ds = ds.select(indices)
+        return ds
+
+    @classmethod
     def from_polars(
         cls, data: pl.DataFrame | pl.LazyFrame, features: Features | None = None, **kw: Any
     ) -> Dataset:
@@ -254,6 +319,7 @@ class Dataset:
     def _frame(self) -> pl.DataFrame:
         """The whole dataset, collected once per handle and rechunked for random access."""
         if "frame" not in self._memo:
+            map_cache.materialize(self._plan, compile_plan)
             path = map_cache.whole_file(self._plan)
             df = map_cache.read_ipc(path) if path else self.lazy().collect()
             # random access wants few chunks (a parquet scan yields one per row group; a cache file a few)

@@ -139,12 +139,8 @@ class _ShardSplit(IterableDataset):
         return super()._shard_order()[self._rank :: self._world_size]
 
     @property
-    def n_shards(self) -> int:
-        """The shards this node streams (``datasets``: ``num_shards / world_size`` of them)."""
-        return len(range(self._rank, len(self._shards), self._world_size))
-
-    @property
     def num_shards(self) -> int:
+        """The shards this node streams (``datasets``: ``num_shards / world_size`` of them)."""
         return self.n_shards
 
     def _with(self, op: Any = None, *, features: Any = True, **changes: Any) -> IterableDataset:
