@@ -16,8 +16,10 @@ operations at the head of the pipeline are pushed into each shard's lazy plan.
 from __future__ import annotations
 
 import atexit
+import collections
 import copy
 import gc
+import json
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -101,7 +103,7 @@ def _effective_generator(
 class IterableDataset:
     """A streaming dataset over shards; iterate rows with ``for``, batches with ``iter(batch_size)``."""
 
-    __slots__ = ("_shards", "_ops", "_features", "_shuffle", "_epoch", "_format")
+    __slots__ = ("_shards", "_ops", "_features", "_shuffle", "_epoch", "_format", "_progress", "_resume")
 
     def __init__(
         self,
@@ -118,6 +120,8 @@ class IterableDataset:
         self._shuffle = shuffle  # (seed, generator) when shard order is shuffled
         self._epoch = epoch
         self._format = format
+        self._progress: _Progress | None = None  # the latest iteration's position (``state_dict``)
+        self._resume: dict[str, Any] | None = None  # where iterations start (``load_state_dict``)
 
     @classmethod
     def from_shards(cls, shards: Sequence[Shard], features: Features | None = None) -> IterableDataset:
@@ -200,7 +204,9 @@ class IterableDataset:
         return len(self._shards)
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any], features: Features | None = None, **kw: Any) -> IterableDataset:
+    def from_dict(
+        cls, mapping: Mapping[str, Any], features: Features | None = None, **kw: Any
+    ) -> IterableDataset:
         """An iterable dataset of one shard over the columns of ``mapping`` (``IterableDataset.from_dict``)."""
         from polards.dataset.dataset import Dataset
 
@@ -231,52 +237,153 @@ class IterableDataset:
         rng = _effective_generator(*self._shuffle, self._epoch)
         return [int(i) for i in rng.permutation(len(self._shards))]
 
-    def _shard_batches(self, shard: Shard, lazy_ops: list[_Lazy], chunk: int) -> Iterator[pl.DataFrame]:
+    def _shard_batches(
+        self, shard: Shard, lazy_ops: list[_Lazy], chunk: int, skip: int = 0
+    ) -> Iterator[pl.DataFrame]:
+        """The shard's batches after the pushed-down expression ops, without its first ``skip`` rows."""
         if isinstance(shard, pl.LazyFrame):
             lf = shard
             for op in lazy_ops:
                 lf = op.fn(lf)
-            yield from lf.collect_batches(chunk_size=chunk, lazy=True)
+            yield from (lf.slice(skip) if skip else lf).collect_batches(chunk_size=chunk, lazy=True)
             return
         for df in shard():
             for op in lazy_ops:
                 df = op.fn(df.lazy()).collect()
+            if skip:
+                cut, skip = min(skip, df.height), skip - min(skip, df.height)
+                df = df.slice(cut)
             yield df
 
-    def _stream(self, chunk: int = DEFAULT_BATCH) -> Iterator[pl.DataFrame]:
+    def _lazy_head(self) -> int:
+        """How many leading ops are expression ops (pushed into each shard's plan)."""
         head = 0
         while head < len(self._ops) and isinstance(self._ops[head], _Lazy):
             head += 1
+        return head
+
+    def _stream(
+        self, chunk: int = DEFAULT_BATCH, progress: _Progress | None = None
+    ) -> Iterator[pl.DataFrame]:
+        head = self._lazy_head()
         lazy_ops = list(self._ops[:head])
-        stream: Iterator[pl.DataFrame] = (
-            df for i in self._shard_order() for df in self._shard_batches(self._shards[i], lazy_ops, chunk)
+        order = self._shard_order()
+        start = self._resume if self._resume is not None and self._resume["epoch"] == self._epoch else None
+        first, offset = (
+            (start["shard_idx"], start["shard_example_idx"]) if start and start["mode"] == "shard" else (0, 0)
         )
+
+        def shards() -> Iterator[pl.DataFrame]:
+            for pos in range(first, len(order)):
+                base = offset if pos == first else 0
+                for df in self._shard_batches(self._shards[order[pos]], lazy_ops, chunk, base):
+                    if progress is not None:
+                        progress.segment(pos, base, df.height)
+                    base += df.height
+                    yield df
+
+        stream: Iterator[pl.DataFrame] = shards()
         for op in self._ops[head:]:
             stream = _per_batch(op, stream) if isinstance(op, _Lazy) else op.fn(stream, self)
         out = (df for df in stream if df.height)
+        if start and start["mode"] == "replay" and start["num_examples_yielded"]:
+            out = _drop_rows(out, start["num_examples_yielded"])
         _LIVE_STREAMS.add(out)
         return out
+
+    # ------------------------------------------------------------------------------------- resumable state
+    def _signature(self) -> str:
+        """What a state must have been taken on: the shard count, the ops and the shuffle seed."""
+        seed, gen = self._shuffle if self._shuffle is not None else (None, None)
+        if gen is not None:
+            seed = json.dumps(gen.bit_generator.state, sort_keys=True, default=str)
+        labels = ",".join(op.label for op in self._ops)
+        return f"n_shards={len(self._shards)}; ops=[{labels}]; shuffle_seed={seed}"
+
+    def _new_progress(self) -> _Progress:
+        start = self._resume if self._resume is not None and self._resume["epoch"] == self._epoch else None
+        mode = "shard" if self._lazy_head() == len(self._ops) else "replay"
+        self._progress = _Progress(self._epoch, mode, self._signature(), start)
+        return self._progress
+
+    def state_dict(self) -> dict[str, Any]:
+        """The position after the latest row (or batch) the latest iteration yielded, as in ``datasets``.
+
+        Pass it to :meth:`load_state_dict` of an identical pipeline (a new process) to resume there. With only
+        expression ops the state is the shard position (``shard_idx`` in the shard order and
+        ``shard_example_idx`` rows of it) and resuming skips straight to it; with Python ``map``/``filter``,
+        ``take``/``skip``, ``batch`` or ``shuffle`` it is the number of rows yielded (``mode="replay"``) and
+        resuming recomputes the stream up to there and drops those rows, so the functions must be
+        deterministic. Unlike ``datasets`` (which loses its shuffle buffer), the rows after a resume are then
+        exactly those an uninterrupted iteration gives.
+
+        >>> from polards import Dataset
+        >>> ds = Dataset.from_dict({"a": list(range(5))}).to_iterable_dataset()
+        >>> it = iter(ds)
+        >>> _ = next(it), next(it)
+        >>> state = ds.state_dict()
+        >>> again = Dataset.from_dict({"a": list(range(5))}).to_iterable_dataset()
+        >>> again.load_state_dict(state)
+        >>> [r["a"] for r in again]
+        [2, 3, 4]
+        """
+        if self._progress is not None:
+            return self._progress.state()
+        if self._resume is not None:
+            return copy.deepcopy(self._resume)
+        return _Progress(
+            self._epoch, "shard" if self._lazy_head() == len(self._ops) else "replay", self._signature(), None
+        ).state()
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Make every later iteration of epoch ``state_dict["epoch"]`` start after the row the state was taken
+        at (see :meth:`state_dict`); raises :class:`InvalidArgumentError` for a state of another pipeline."""
+        missing = [k for k in _STATE_KEYS if k not in state_dict]
+        if missing:
+            raise InvalidArgumentError(
+                f"Cannot load this state_dict: keys {missing} are missing (expected a state from polards' "
+                f"IterableDataset.state_dict(), with keys {list(_STATE_KEYS)}); got keys {list(state_dict)}."
+            )
+        if state_dict["pipeline"] != self._signature():
+            raise InvalidArgumentError(
+                "Cannot resume from this state_dict: it was taken on another pipeline "
+                f"({state_dict['pipeline']!r}), this dataset is {self._signature()!r}; "
+                "resuming would start at a wrong row."
+            )
+        mode = "shard" if self._lazy_head() == len(self._ops) else "replay"
+        if state_dict["mode"] != mode:
+            raise InvalidArgumentError(
+                f"Cannot resume from a {state_dict['mode']!r} state on a {mode!r} pipeline."
+            )
+        self._resume = copy.deepcopy(dict(state_dict))
+        self._progress = None
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         from polards.dataset import formatting
 
         feats = self._features or Features()
-        for df in self._stream():
+        progress = self._new_progress()
+        for df in self._stream(progress=progress):
             data = formatting.format_batch(df, "python", feats)
             keys = list(data)
             for vals in zip(*data.values(), strict=True):
+                progress.yielded += 1
                 yield dict(zip(keys, vals, strict=True))
 
     def iter(self, batch_size: int, drop_last_batch: bool = False) -> Iterator[Any]:
         """Batches of exactly ``batch_size`` rows (the last one shorter unless dropped)."""
         from polards.dataset import formatting
 
+        progress = self._new_progress()
         if self._format == "arrow":  # big frames converted once, then zero-copy slices
             chunk = max(batch_size, formatting.ARROW_CHUNK)
-            yield from formatting.arrow_batches(self._stream(chunk), batch_size, drop_last_batch)
+            for table in formatting.arrow_batches(self._stream(chunk, progress), batch_size, drop_last_batch):
+                progress.advance(table.num_rows)
+                yield table
             return
         feats = self._features or Features()
-        for df in _rebatch(self._stream(batch_size), batch_size, drop_last_batch):
+        for df in _rebatch(self._stream(batch_size, progress), batch_size, drop_last_batch):
+            progress.advance(df.height)
             yield formatting.format_batch(df, self._format, feats)
 
     def with_format(self, type: str | None = None) -> IterableDataset:
@@ -483,6 +590,64 @@ class IterableDataset:
         from polards.distributed.ray import to_ray
 
         return to_ray(self)
+
+
+_STATE_KEYS = ("epoch", "mode", "num_examples_yielded", "shard_idx", "shard_example_idx", "pipeline")
+
+
+class _Progress:
+    """Where one iteration is: rows yielded and (``mode="shard"``) the shard position of the latest one.
+
+    The shard stream reports each frame it reads (:meth:`segment`) before consumers that read ahead (rebatching)
+    yield its rows; :meth:`advance` maps the count of yielded rows back to the frame holding the latest row."""
+
+    def __init__(self, epoch: int, mode: str, signature: str, start: dict[str, Any] | None) -> None:
+        self.epoch, self.mode, self.signature = epoch, mode, signature
+        self.yielded = start["num_examples_yielded"] if start else 0
+        self.shard_idx = start["shard_idx"] if start and mode == "shard" else 0
+        self.shard_example_idx = start["shard_example_idx"] if start and mode == "shard" else 0
+        self.pulled = self.yielded
+        self.segments: collections.deque[tuple[int, int, int, int]] = collections.deque()
+
+    def segment(self, pos: int, base: int, height: int) -> None:
+        if self.mode == "shard" and height:
+            self._resolve()  # drop the frames wholly yielded already
+            self.segments.append((self.pulled, pos, base, height))
+            self.pulled += height
+
+    def advance(self, n: int) -> None:
+        self.yielded += n  # per row: keep it cheap, the shard position is worked out when asked
+
+    def _resolve(self) -> None:
+        if self.mode != "shard" or not self.segments:
+            return
+        last = self.yielded - 1
+        while len(self.segments) > 1 and self.segments[0][0] + self.segments[0][3] <= last:
+            self.segments.popleft()
+        start, pos, base, _ = self.segments[0]
+        if last >= start:
+            self.shard_idx, self.shard_example_idx = pos, base + last - start + 1
+
+    def state(self) -> dict[str, Any]:
+        self._resolve()
+        return {
+            "epoch": self.epoch,
+            "mode": self.mode,
+            "num_examples_yielded": self.yielded,
+            "shard_idx": self.shard_idx if self.mode == "shard" else None,
+            "shard_example_idx": self.shard_example_idx if self.mode == "shard" else None,
+            "pipeline": self.signature,
+        }
+
+
+def _drop_rows(stream: Iterator[pl.DataFrame], n: int) -> Iterator[pl.DataFrame]:
+    """The stream without its first ``n`` rows (a replayed resume)."""
+    for df in stream:
+        if n >= df.height:
+            n -= df.height
+            continue
+        yield df.slice(n) if n else df
+        n = 0
 
 
 def _buffer_shuffle(
