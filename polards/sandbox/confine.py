@@ -6,7 +6,8 @@ caller can report; nothing here prints.
 
 The order the harness applies them in (as root, when the parent runs as root):
 
-1. :func:`unshare_namespaces` - a new mount and network namespace (``unshare(CLONE_NEWNS | CLONE_NEWNET)``);
+1. :func:`unshare_namespaces` - a new mount, network and IPC namespace
+   (``unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC)``);
 2. :func:`private_mounts` - a read-only ``/``, fresh size-capped tmpfs on ``/tmp``, ``/var/tmp`` and
    ``/dev/shm`` (the work directory is carried over), and non-traversable directories such as ``/root``
    replaced by an empty tmpfs that holds only what the interpreter needs;
@@ -31,6 +32,7 @@ import sys
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWIPC = 0x08000000
 MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
@@ -84,8 +86,12 @@ def _map_ids(uid: int, gid: int) -> None:
             pass
 
 
-def unshare_namespaces(mount: bool, network: bool) -> dict[str, str | None]:
-    """Enter new namespaces; return ``{"mount": error-or-None, "network": error-or-None}``.
+def unshare_namespaces(mount: bool, network: bool, ipc: bool = True) -> dict[str, str | None]:
+    """Enter new namespaces; return ``{"mount": .., "network": .., "ipc": ..}``, each an error or ``None``.
+
+    The IPC namespace (on by default) gives the program its own SysV shared memory, semaphores and message
+    queues: they are destroyed with the namespace when its last process is gone, and no other program (nor
+    the host) can see them.
 
     As root each namespace is tried on its own, so one refusal does not cost the other. Without root, both
     are made inside a new *user* namespace (where the kernel allows unprivileged user namespaces).
@@ -93,19 +99,25 @@ def unshare_namespaces(mount: bool, network: bool) -> dict[str, str | None]:
     out: dict[str, str | None] = {
         "mount": None if mount else "not requested",
         "network": None if network else "not requested",
+        "ipc": None if ipc else "not requested",
     }
-    if not (mount or network):
+    if not (mount or network or ipc):
         return out
     if os.geteuid() != 0:
         uid, gid = os.getuid(), os.getgid()
         flags = CLONE_NEWUSER | (CLONE_NEWNS if mount else 0) | (CLONE_NEWNET if network else 0)
+        flags |= CLONE_NEWIPC if ipc else 0
         try:
             _check(_libc().unshare(flags), "unshare(user namespace)")
         except OSError as exc:
             return {k: (str(exc) if v is None else v) for k, v in out.items()}
         _map_ids(uid, gid)
         return out
-    for name, flag, wanted in (("network", CLONE_NEWNET, network), ("mount", CLONE_NEWNS, mount)):
+    for name, flag, wanted in (
+        ("network", CLONE_NEWNET, network),
+        ("mount", CLONE_NEWNS, mount),
+        ("ipc", CLONE_NEWIPC, ipc),
+    ):
         if wanted:
             try:
                 _check(_libc().unshare(flag), f"unshare({name})")
@@ -157,8 +169,15 @@ def private_mounts(workdir: str, needed: list[str], scratch_mb: int) -> list[str
     problems: list[str] = []
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
     # 1. hide non-traversable ancestors of the interpreter's paths, keeping only the paths themselves.
+    #    Paths under a scratch dir (a venv or checkout in /tmp) are carried back into the fresh scratch tmpfs;
+    #    a blocked ancestor under a scratch dir needs no cover (the fresh tmpfs is empty anyway).
     groups: dict[str, list[str]] = {}
+    in_scratch: list[str] = []
     for path in sorted({os.path.realpath(p) for p in needed if p and os.path.exists(p)}):
+        if _under_scratch(path):
+            if not any(path == k or path.startswith(k + os.sep) for k in in_scratch):
+                in_scratch.append(path)
+            continue
         top = _blocked_ancestor(path)
         if top is None:
             continue
@@ -166,19 +185,21 @@ def private_mounts(workdir: str, needed: list[str], scratch_mb: int) -> list[str
         if not any(path == k or path.startswith(k + os.sep) for k in kept):
             kept.append(path)
     # 2. hold what must stay visible by an O_PATH descriptor, cover, then bind it back from /proc/self/fd.
+    #    Order matters: scratch tmpfs first, then covers, then binds - a cover or bind made before the scratch
+    #    tmpfs would be hidden under it (and stay listed as a writable mount).
     carry: list[tuple[str, int]] = []
-    for paths in groups.values():
+    for paths in [*groups.values(), in_scratch]:
         carry.extend((p, os.open(p, os.O_PATH)) for p in paths)
     carry.append((workdir, os.open(workdir, os.O_PATH | os.O_DIRECTORY)))
     try:
-        for top in groups:
-            _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
         for scratch in SCRATCH_DIRS:
             if os.path.isdir(scratch):
                 try:
                     _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_mb}m")
                 except OSError as exc:
                     problems.append(str(exc))
+        for top in groups:
+            _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
         for final, fd in carry:
             if os.path.isdir(f"/proc/self/fd/{fd}"):
                 os.makedirs(final, 0o755, exist_ok=True)
@@ -205,6 +226,15 @@ def private_mounts(workdir: str, needed: list[str], scratch_mb: int) -> list[str
     except OSError as exc:  # pragma: no cover - the workdir was just mounted
         problems.append(str(exc))
     return problems
+
+
+def _under_scratch(path: str) -> bool:
+    """Whether ``path`` lies inside one of :data:`SCRATCH_DIRS` (hidden once they are covered by a tmpfs).
+
+    >>> _under_scratch("/tmp/x/.venv"), _under_scratch("/tmp"), _under_scratch("/usr/lib")
+    (True, False, False)
+    """
+    return any(path.startswith(d + os.sep) for d in SCRATCH_DIRS)
 
 
 def _mount_points() -> list[str]:

@@ -9,6 +9,8 @@ died without reporting (timeout, memory, signal), compares call results and stdo
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
 import marshal
 import os
@@ -20,6 +22,7 @@ from collections.abc import Callable, Iterable
 
 from polards.exceptions import InvalidArgumentError, IsolationError, IsolationWarning, SandboxError
 from polards.sandbox import results as R
+from polards.sandbox.checks import CheckPlan, decode_value, plan_checks
 from polards.sandbox.limits import UIDS, Limits, interpreter_paths
 from polards.sandbox.results import IsolationReport, ProgramResult, TestResult
 from polards.sandbox.runner import ChildOutcome, run_child
@@ -46,6 +49,56 @@ def _warn_once(report: IsolationReport) -> None:
 
 def _clip(text: str, n: int = 200) -> str:
     return text if len(text) <= n else text[:n] + "..."
+
+
+@functools.lru_cache(maxsize=512)
+def _plan(code: str, entry_point: str | None) -> CheckPlan | None:
+    if not entry_point:
+        entry_point = _called_name(code)
+    return plan_checks(code, entry_point)
+
+
+def _called_name(code: str) -> str | None:
+    """The function the first top-level ``assert`` calls (MBPP-style lines carry no entry point)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assert):
+            for node in ast.walk(stmt.test):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id != "abs":
+                    return node.func.id
+            return None
+    return None
+
+
+#: Statuses a child may report for a test it ran; ``passed`` is only believed for forgeable assert checks.
+_CHILD_ERRORS = {R.FAILED, R.TIMEOUT, R.RUNTIME_ERROR, R.MEMORY_EXCEEDED}
+
+REFUSED = (
+    "refused (strict=True): this assert check cannot be turned into calls the sandbox judges itself, so its "
+    "verdict could be forged by the program"
+)
+
+
+def _status(value: object, allowed: set[str]) -> str:
+    return value if isinstance(value, str) and value in allowed else R.RUNTIME_ERROR
+
+
+def _number(value: object) -> float:
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    return x if x == x and abs(x) < 1e9 else 0.0
+
+
+def _shown(item: object) -> str:
+    if isinstance(item, dict):
+        text = item.get("value", item.get("repr", "?"))
+        return _clip(text if isinstance(text, str) else "?")
+    return "?"
 
 
 def _death(outcome: ChildOutcome, limits: Limits) -> tuple[str, str]:
@@ -95,6 +148,10 @@ class ProgramRun:
         self.env, self.python = env, python
         self.force_socket_guard = force_socket_guard
         self.results: list[TestResult | None] = [None] * len(tests)
+        # assert checks the parent can judge from returned values (None: only the child can run them)
+        self.plans: dict[int, CheckPlan | None] = {
+            i: _plan(t.code, t.entry_point) for i, t in enumerate(tests) if isinstance(t, AssertTest)
+        }
         self.report: IsolationReport | None = None
         self.stdout = bytearray()
         self.stderr = bytearray()
@@ -190,6 +247,10 @@ class ProgramRun:
         deadline = t0 + self.limits.total_for(len(self.tests))
         want_uid = self.separate_user and os.geteuid() == 0
         uid = UIDS.acquire() if want_uid else None
+        if self.strict:
+            for i, plan in self.plans.items():
+                if plan is None:
+                    self.results[i] = TestResult(i, R.RUNTIME_ERROR, 0.0, error=REFUSED, forgeable=True)
         try:
             if not self.tests:
                 # Still run the program once (compile + module level) so the report says something useful.
@@ -211,7 +272,9 @@ class ProgramRun:
                 j = i
                 while j < len(self.tests) and not isinstance(self.tests[j], StdioTest):
                     j += 1
-                self._run_calls(list(range(i, j)), i, uid, deadline)
+                todo = [k for k in range(i, j) if self.results[k] is None]
+                if todo:
+                    self._run_calls(todo, i, uid, deadline)
                 i = j
                 if self.error and self.error.startswith("compile_error"):
                     break
@@ -244,9 +307,15 @@ class ProgramRun:
     def _compile_failed(self) -> bool:
         return bool(self.error and self.error.startswith("compile_error"))
 
-    def _payload(self, test: Test) -> dict:
+    def _payload(self, i: int) -> dict:
+        test = self.tests[i]
         if isinstance(test, AssertTest):
-            return {"kind": "assert", "code": test.code, "entry_point": test.entry_point}
+            plan = self.plans.get(i)
+            if plan is None:
+                return {"i": i, "kind": "assert", "code": test.code, "entry_point": test.entry_point}
+            # only the arguments travel: the expected values and the assert code stay here
+            args_list = [marshal.dumps(list(c.args)) for c in plan.calls]
+            return {"i": i, "kind": "checks", "fn_name": plan.fn_name, "args_list": args_list}
         assert isinstance(test, CallTest)
         try:
             args = marshal.dumps(list(test.args))
@@ -255,7 +324,7 @@ class ProgramRun:
                 f"Arguments of the call test for {test.fn_name!r} must be plain data "
                 f"(None, bool, int, float, str, bytes, list, tuple, dict, set): {exc}"
             ) from exc
-        return {"kind": "call", "fn_name": test.fn_name, "args": args}
+        return {"i": i, "kind": "call", "fn_name": test.fn_name, "args": args}
 
     def _run_calls(self, indices: list[int], start: int, uid: int | None, deadline: float) -> None:
         """Assert/call tests ``indices`` (consecutive) in as few children as possible."""
@@ -272,7 +341,7 @@ class ProgramRun:
             config = self._config(
                 "calls",
                 todo[0] if todo else start,
-                [self._payload(self.tests[i]) for i in todo],
+                [self._payload(i) for i in todo],
                 uid,
                 deadline,
             )
@@ -282,7 +351,8 @@ class ProgramRun:
             self._keep_output(outcome)
             load_error = outcome.event("load_error")
             if load_error is not None:
-                status, err = load_error["status"], load_error.get("error")
+                status = _status(load_error.get("status"), _CHILD_ERRORS | {R.COMPILE_ERROR})
+                err = R.clean_text(load_error.get("error"), R.MAX_ERROR_CHARS)
                 if status == R.COMPILE_ERROR:
                     self.error = f"compile_error: {err}"
                     self._fill(range(len(self.tests)), R.COMPILE_ERROR, err)
@@ -296,13 +366,20 @@ class ProgramRun:
                 self._fill(todo, status, f"while loading the program: {err}")
                 return
             running: int | None = None
+            mine = set(todo)
             for ev in outcome.events:
+                i = ev.get("i")
+                if type(i) is not int or i not in mine or self.results[i] is not None:
+                    continue  # an index this child was not given (forged), or a second report
                 if ev.get("ev") == "start":
-                    running = int(ev["i"])
+                    running = i
                 elif ev.get("ev") == "end":
-                    i = int(ev["i"])
                     self._set(i, self._call_result(i, ev))
                     running = None
+            if outcome.channel_error is not None:
+                # a flood: whatever the program was doing is its runtime error, and so are the tests left
+                self._fill(todo, R.RUNTIME_ERROR, outcome.channel_error)
+                return
             if running is not None:
                 status, err = _death(outcome, self.limits)
                 self._set(running, TestResult(running, status, 0.0, error=err))
@@ -317,38 +394,76 @@ class ProgramRun:
                 return
 
     def _stop_on_failure(self, ev: dict) -> bool:
-        return ev.get("ev") == "end" and self._call_result(int(ev["i"]), ev).status != R.PASSED
+        i = ev.get("i")
+        if ev.get("ev") != "end" or type(i) is not int or not 0 <= i < len(self.tests):
+            return False
+        return self._call_result(i, ev).status != R.PASSED
+
+    def _verdict(self, i: int, ev: dict) -> tuple[str, str | None, bool]:
+        """``(status, error, forgeable)`` of test ``i`` from its ``end`` event, decided here.
+
+        The child only contributes plain data (returned values as JSON text, exception text); a status it
+        reports as ``passed`` is believed only for an assert check that has no plan (reported forgeable).
+        """
+        test = self.tests[i]
+        reported = ev.get("status")
+        error = ev.get("error") if isinstance(ev.get("error"), str) else None
+        plan = self.plans.get(i) if isinstance(test, AssertTest) else None
+        if isinstance(test, AssertTest) and plan is None:
+            if reported == R.PASSED:
+                return R.PASSED, None, True
+            status = _status(reported, _CHILD_ERRORS)
+            return status, error or ("AssertionError" if status == R.FAILED else status), True
+        if isinstance(test, CallTest):
+            if reported != "returned":
+                return _status(reported, _CHILD_ERRORS), error or "the harness reported no value", False
+            if not isinstance(ev.get("value"), str):
+                return (
+                    R.FAILED,
+                    f"expected {_clip(json.dumps(test.expected, default=repr))}, got {_shown(ev)} (not plain JSON data)",
+                    False,
+                )
+            ok, actual = decode_value(ev["value"])
+            try:
+                ok = ok and values_match(actual, test.expected)
+            except (RecursionError, OverflowError, TypeError, ValueError):
+                ok = False
+            if ok:
+                return R.PASSED, None, False
+            return (
+                R.FAILED,
+                f"expected {_clip(json.dumps(test.expected, default=repr))}, got {_shown(ev)}",
+                False,
+            )
+        assert plan is not None
+        values = ev.get("values")
+        values = values if isinstance(values, list) else []
+        for item, call in zip(values, plan.calls, strict=False):
+            ok, got = decode_value(item.get("value") if isinstance(item, dict) else None)
+            try:
+                ok = ok and bool(call.judge(got))
+            except Exception:  # noqa: BLE001 - e.g. OverflowError of isclose on a huge int
+                ok = False
+            if not ok:
+                return R.FAILED, f"AssertionError: {_clip(call.text)} (got {_shown(item)})", False
+        if len(values) >= len(plan.calls) and reported == "returned":
+            return R.PASSED, None, False
+        if reported == "returned" or reported not in _CHILD_ERRORS:
+            return R.RUNTIME_ERROR, "the harness reported fewer results than the check has calls", False
+        return reported, error or reported, False
 
     def _call_result(self, i: int, ev: dict) -> TestResult:
-        test = self.tests[i]
-        status = ev.get("status", R.RUNTIME_ERROR)
-        error = ev.get("error")
-        if status == "returned":
-            assert isinstance(test, CallTest)
-            if "value" in ev:
-                actual = json.loads(ev["value"])
-                ok = values_match(actual, test.expected)
-                shown = ev["value"]
-            else:
-                ok, shown = False, ev.get("repr", "?")
-            status = R.PASSED if ok else R.FAILED
-            error = (
-                None
-                if ok
-                else f"expected {_clip(json.dumps(test.expected, default=repr))}, got {_clip(shown)}"
-            )
-        elif status == R.FAILED and not error:
-            error = "AssertionError"
-        if status not in R.STATUSES:
-            status, error = R.RUNTIME_ERROR, f"unknown status {status!r} from the harness"
+        status, error, forgeable = self._verdict(i, ev)
+        out, err = ev.get("stdout"), ev.get("stderr")
         return TestResult(
             i,
             status,
-            float(ev.get("duration", 0.0)),
-            stdout=ev.get("stdout", ""),
-            stderr=ev.get("stderr", ""),
+            _number(ev.get("duration", 0.0)),
+            stdout=out if isinstance(out, str) else "",
+            stderr=err if isinstance(err, str) else "",
             error=error,
             truncated=bool(ev.get("truncated")),
+            forgeable=forgeable,
         )
 
     def _run_stdio(self, i: int, uid: int | None, deadline: float) -> None:
@@ -357,8 +472,11 @@ class ProgramRun:
         config = self._config("stdio", i, [], uid, deadline)
         outcome = self._launch(config, test.input.encode("utf-8"), uid, deadline)
         load_error = outcome.event("load_error")
+        if outcome.channel_error is not None:
+            self._set(i, TestResult(i, R.RUNTIME_ERROR, outcome.duration, error=outcome.channel_error))
+            return
         if load_error is not None:
-            err = load_error.get("error")
+            err = R.clean_text(load_error.get("error"), R.MAX_ERROR_CHARS)
             self.error = f"compile_error: {err}"
             self._fill(range(len(self.tests)), R.COMPILE_ERROR, err)
             return
@@ -367,12 +485,12 @@ class ProgramRun:
         truncated = outcome.stdout_truncated or outcome.stderr_truncated
         end = outcome.event("end")
         start = outcome.event("start")
-        duration = float(end["duration"]) if end else outcome.duration
+        duration = _number(end.get("duration")) if end else outcome.duration
         clean_exit = outcome.killed is None and outcome.returncode == 0
         if end is not None and end.get("status") != "ok":
-            status, error = end["status"], end.get("error")
-            if status not in R.STATUSES:
-                status = R.RUNTIME_ERROR
+            # the child may only report a problem here: a pass is decided by comparing stdout below
+            status = _status(end.get("status"), _CHILD_ERRORS - {R.FAILED})
+            error = end.get("error") if isinstance(end.get("error"), str) else status
         elif end is not None or (start is not None and clean_exit):
             # compared here, in the parent: the child never sees the expected output
             if not outcome.stdout_truncated and stdout_matches(out, test.output):

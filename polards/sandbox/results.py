@@ -12,6 +12,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,6 +23,37 @@ RUNTIME_ERROR = "runtime_error"
 COMPILE_ERROR = "compile_error"
 MEMORY_EXCEEDED = "memory_exceeded"
 SKIPPED = "skipped"
+
+#: Longest ``error`` message kept (characters); longer ones are cut with a marker.
+MAX_ERROR_CHARS = 2000
+
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: Any, limit: int | None = None) -> str:
+    """Text that is safe to show and store: a ``str`` without lone surrogates (they become U+FFFD), and, when
+    ``limit`` is given, without terminal escape sequences or control characters other than newline and tab,
+    cut to ``limit`` characters.
+
+    >>> clean_text("bad \\x1b[31mred\\x1b[0m \\ud800!", 40)
+    'bad red \ufffd!'
+    >>> clean_text(None), clean_text("x" * 10, 4)
+    ('', 'xxxx...')
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = str(value) if isinstance(value, int | float) else repr(type(value))
+    value = _SURROGATE.sub("\ufffd", value)
+    if limit is not None:
+        value = _CONTROL.sub("", value)
+        if len(value) > limit:
+            value = value[:limit] + "..."
+    return value
+
 
 #: Every status a test can end with. ``skipped`` only appears with ``fail_fast=True``.
 STATUSES = (PASSED, FAILED, TIMEOUT, RUNTIME_ERROR, COMPILE_ERROR, MEMORY_EXCEEDED, SKIPPED)
@@ -42,7 +74,12 @@ class TestResult:
     stdout, stderr
         What the program printed during this test, cut to the output cap (``truncated`` says so).
     error
-        A one-line reason for a non-passing status (exception, expected vs got, signal), else ``None``.
+        A one-line reason for a non-passing status (exception, expected vs got, signal), else ``None``;
+        sanitised (no terminal escapes or lone surrogates) and cut to :data:`MAX_ERROR_CHARS`.
+    forgeable
+        The verdict came from code running inside the program's own interpreter (an assert check that could not
+        be turned into parent-judged calls), so the program could have forged it. ``strict=True`` refuses such
+        tests instead of running them.
     """
 
     __test__ = False  # not a pytest class
@@ -54,6 +91,12 @@ class TestResult:
     stderr: str = ""
     error: str | None = None
     truncated: bool = False
+    forgeable: bool = False
+
+    def __post_init__(self) -> None:
+        self.stdout, self.stderr = clean_text(self.stdout), clean_text(self.stderr)
+        if self.error is not None:
+            self.error = clean_text(self.error, MAX_ERROR_CHARS)
 
     @property
     def passed(self) -> bool:
@@ -127,6 +170,11 @@ class ProgramResult:
         return bool(self.tests) and all(t.status == PASSED for t in self.tests)
 
     @property
+    def forgeable(self) -> bool:
+        """True when any test's verdict could have been forged by the program (see :class:`TestResult`)."""
+        return any(t.forgeable for t in self.tests)
+
+    @property
     def num_passed(self) -> int:
         return sum(t.status == PASSED for t in self.tests)
 
@@ -149,7 +197,17 @@ class ProgramResult:
                 return t.error or t.status
         return self.error
 
+    def __post_init__(self) -> None:
+        self.stdout, self.stderr = clean_text(self.stdout), clean_text(self.stderr)
+        if self.error is not None:
+            self.error = clean_text(self.error, MAX_ERROR_CHARS)
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d.update(all_passed=self.all_passed, num_passed=self.num_passed, status=self.status)
+        d.update(
+            all_passed=self.all_passed,
+            num_passed=self.num_passed,
+            status=self.status,
+            forgeable=self.forgeable,
+        )
         return d

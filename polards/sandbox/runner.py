@@ -37,6 +37,10 @@ from polards.sandbox.limits import kill_uid, minimal_env, site_packages
 
 _MODULES: dict[bool, list] = {}
 
+#: Most bytes the parent reads from one child's event channel; a child that sends more (a flood, a line
+#: without end) is killed and its running test becomes a ``runtime_error``.
+MAX_EVENT_BYTES = 16 * 1024 * 1024
+
 
 def _read_sources() -> list[tuple[str, str, str]]:
     out = []
@@ -75,6 +79,7 @@ class ChildOutcome:
     killed: str | None = None  # "test_timeout", "total_timeout" or "stopped"
     duration: float = 0.0
     stray_processes: list[int] = field(default_factory=list)
+    channel_error: str | None = None  # why the event channel was given up (flood), else None
 
     def event(self, kind: str) -> dict | None:
         for ev in self.events:
@@ -214,6 +219,28 @@ def run_child(
     return out
 
 
+def _parse_event(line: bytes, token: str) -> dict | None:
+    """The event in one line of the channel, or ``None`` for anything malformed or without the token.
+
+    >>> _parse_event(b"[" * 200_000, "t") is None, _parse_event(b'{"ev": "end", "tok": "t"}', "t")
+    (True, {'ev': 'end'})
+    """
+    try:
+        event = json.loads(line)
+    except (ValueError, RecursionError, MemoryError):  # UnicodeDecodeError is a ValueError
+        return None
+    if not isinstance(event, dict) or event.pop("tok", None) != token:
+        return None
+    return event
+
+
+def _safe_stop(stop: Callable[[dict], bool], event: dict) -> bool:
+    try:
+        return bool(stop(event))
+    except Exception:  # noqa: BLE001 - a malformed event must not break the run; the parent judges it later
+        return False
+
+
 def _watch(
     proc: subprocess.Popen,
     out: ChildOutcome,
@@ -248,6 +275,7 @@ def _watch(
         except OSError:
             pidfd = -1
     ev_buf = bytearray()
+    ev_total = 0
     test_deadline: float | None = None
     exited_at: float | None = None
     open_reads = 3
@@ -299,15 +327,24 @@ def _watch(
                 if kind == "out":
                     sinks[fd].add(data)
                     continue
+                ev_total += len(data)
+                if out.channel_error is not None:
+                    continue
+                if ev_total > MAX_EVENT_BYTES:
+                    out.channel_error = (
+                        f"the program flooded the event channel (over {MAX_EVENT_BYTES} bytes)"
+                    )
+                    ev_buf = bytearray()
+                    if exited_at is None:
+                        _kill(proc)
+                        exited_at = time.monotonic()
+                    continue
                 ev_buf += data
                 while b"\n" in ev_buf:
                     line, _, rest = ev_buf.partition(b"\n")
                     ev_buf = bytearray(rest)
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        continue
-                    if not isinstance(event, dict) or event.pop("tok", None) != token:
+                    event = _parse_event(line, token)
+                    if event is None:
                         continue
                     out.events.append(event)
                     kind_ev = event.get("ev")
@@ -315,7 +352,7 @@ def _watch(
                         test_deadline = time.monotonic() + test_timeout + grace
                     elif kind_ev in ("end", "loaded", "load_error"):
                         test_deadline = None
-                    if stop is not None and exited_at is None and stop(event):
+                    if stop is not None and exited_at is None and _safe_stop(stop, event):
                         out.killed = "stopped"
                         _kill(proc)
                         exited_at = time.monotonic()

@@ -126,7 +126,8 @@ def test_strict_refuses_weaker_isolation_before_running(fresh_warnings, tmp_path
 
 @needs_root
 def test_strict_accepts_full_isolation():
-    assert run("x = 1", "assert x == 1", strict=True).all_passed
+    # a call test: its verdict is the parent's (strict=True refuses assert checks the parent cannot judge)
+    assert run("def f():\n    return 1", [CallTest("f", [], 1)], strict=True).all_passed
 
 
 @needs_root
@@ -136,7 +137,7 @@ def test_running_as_root_without_a_separate_user_is_reported(fresh_warnings):
     assert r.all_passed and not r.isolation.separate_user
     assert r.isolation.filesystem == "shared"
     with pytest.raises(IsolationError):
-        run("x = 1", "assert True", separate_user=False, strict=True)
+        run("def f():\n    return 1", [CallTest("f", [], 1)], separate_user=False, strict=True)
 
 
 NON_ROOT_PARENT = """
@@ -156,7 +157,7 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     r = run(code, [CallTest("me", [], uid), CallTest("net", [], None)])
 try:
-    run("x = 1", "assert True", strict=True)
+    run("def f():\\n    return 1", [CallTest("f", [], 1)], strict=True)
     strict = "ran"
 except IsolationError:
     strict = "refused"

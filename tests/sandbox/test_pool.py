@@ -62,7 +62,12 @@ def test_first_error_propagates_with_the_item_index():
 
 def test_strict_failure_stops_a_batch():
     with pytest.raises(IsolationError):
-        run_many([("x = 1", "assert True")] * 4, workers=2, strict=True, _force_socket_guard=True)
+        run_many(
+            [("def f():\n    return 1", "assert f() == 1")] * 4,
+            workers=2,
+            strict=True,
+            _force_socket_guard=True,
+        )
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="separate uids need root")
