@@ -81,7 +81,8 @@ _MATRIX_RE = re.compile(r"\\begin\{([pbvBV]?matrix|array|smallmatrix)\}(?:\{[^{}
 _BASE_NUM_RE = re.compile(r"[0-9A-Za-z]+_\{?\d+\}?")
 _EQ_RE = re.compile(r"(?<![<>!=\\])=(?!=)")
 _OR_RE = re.compile(
-    r"\\(?:text|mbox|textrm)\{\s*(?:or|and)\s*\}|\s+(?:or|and)\s+|\\(?:quad|qquad)\s*(?:or|and)?\s*"
+    r"\\(?:text|mbox|textrm)\{\s*(?:or|and)\s*\}|\s+(?:or|and)\s+|\\(?:quad|qquad)\s*(?:or|and)?\s*",
+    re.IGNORECASE,  # "FRUITS AND VEGETABLES" is the list "Fruits and vegetables" is
 )
 _WORDY_RE = re.compile(r"[A-Za-z][A-Za-z '\-]*[A-Za-z]")
 _ENCLOSING_TEXT_RE = re.compile(r"\s*\\(?:text|textbf|mathrm|mbox|textrm)\{(.*)\}\s*", re.S)
@@ -446,7 +447,30 @@ def grade_answer(given: str | None, gold: str | None, **kwargs: Any) -> bool:
     r"""Whether ``given`` is mathematically the same answer as ``gold`` (see the module docs for the layers).
 
     Keyword arguments are those of :func:`grade_answers`. Never raises on bad input and never hangs: sympy
-    runs in a worker process killed after ``timeout`` seconds.
+    runs in a worker process killed after ``timeout`` seconds, with its address space capped (``RLIMIT_AS``);
+    everything in this process is linear in the input (answers over 1,000 characters compare as strings).
+
+    Conventions (graders are RL rewards, so every doubt resolves to ``False``: a near miss must never pass):
+
+    * **Units**: a trailing unit (``\text{...}``, or up to four words after a number: ``18 eggs``,
+      ``2000 calories``, ``5 \text{ cm}^2``) may be present on one side only; when both sides carry one, the
+      units must match (``unit_key``: case, plurals, abbreviations, ``square x`` = ``x^2``). Scale words
+      (``million``, ``thousand``), prose (``or more``) and function names are never units.
+    * **``v =`` prefixes**: ``x = 5`` equals ``5``; two prefixes must name the same variable (``y=5`` is not
+      ``x=5``). When only one side is an equation, the other's prefix is kept and whole equations are
+      compared: ``y = 2x + 3`` equals ``2x - y + 3 = 0`` (same equation up to a nonzero factor).
+    * **Intervals vs inequalities**: a one-variable inequality is the interval it describes (``x > 2`` equals
+      ``(2,\infty)``, ``x \ge 2`` does not); brackets must match exactly; unions are unordered.
+    * **``\pm``**: ``a \pm b`` is the two answers ``a + b`` and ``a - b`` (an unordered list); one branch alone
+      is wrong (``3`` is not ``\pm 3``, ``3, -3`` is).
+    * **Exact numbers**: integers, decimals and fractions compare exactly as rationals (``1000000001`` is not
+      ``1000000000``; ``0.333`` is not ``\frac{1}{3}``); ``rel_tol`` applies only to irrational values
+      (``\sqrt{2}`` vs ``1.41421356237``) evaluated by sympy. Thousands separators (``1,000``, ``1{,}000``,
+      ``1,\!000``) are formatting.
+    * **Infinity** equals only infinity of the same sign; a huge number (``10^{400}``) is a number, never
+      infinity, and an interval with an infinite end differs from one with a finite end.
+    * **Text** compares case-insensitively after normalisation (``\text{Monday}`` = ``monday``); a
+      multiple-choice letter may be parenthesised or wrapped in ``\text{}``.
 
     Examples
     --------

@@ -1,7 +1,9 @@
 r"""A labelled grading table built from real golds: equivalent forms and near misses, labelled by construction.
 
-Golds come from the bundled real data (``/work/shared/realdata``: MATH-500 answers, GSM8K final answers, MMLU
-answer letters and option texts). Each gold yields rewritten forms that must grade ``True`` under the
+Golds come from real data: by default the real-layout fixture repos bundled in the package
+(``polards/testing/fixtures/repos``: HuggingFaceH4/MATH-500, openai/gsm8k, cais/mmlu, byte-identical to the
+upstream files), so the table always builds; ``POLARDS_REALDATA`` or a ``shared/realdata`` folder next to the
+checkout (MMLU as per-subject CSVs) is used instead when present and ``POLARDS_LABELLED_SOURCE=realdata``. Each gold yields rewritten forms that must grade ``True`` under the
 conventions of :func:`polards.eval.grade_answer` (formatting, ``x =`` prefixes, units on one side, ``\pm``
 expanded, unordered lists, inequalities written as intervals) and near misses that must grade ``False``
 (a changed number, an off-by-one of a large integer, a flipped bracket, a dropped ``\pm`` branch, a swapped
@@ -9,7 +11,7 @@ infinity, another variable, another unit, a reordered tuple, another option).
 
 ``build_pairs()`` returns rows ``(given, gold, label, kind, source_id)``; ``split(rows)`` separates a held-out
 part (by a hash of the source id, so all forms of one gold land on the same side).
-Used by ``tests/eval/test_labelled_table.py`` and by ``bench/w9a_agreement.py``.
+Used by ``tests/eval/test_labelled_table.py`` and by ``bench/grading_agreement.py``.
 """
 
 from __future__ import annotations
@@ -17,19 +19,84 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import random
 import re
 from fractions import Fraction
 from pathlib import Path
 
-REAL = Path("/work/shared/realdata")
+import polars as pl
+
+FIXTURES = Path(__file__).resolve().parents[2] / "polards" / "testing" / "fixtures" / "repos"
+
+
+def _realdata_root() -> Path:
+    env = os.environ.get("POLARDS_REALDATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
+
+
+REAL = _realdata_root()
 UNITS = ["eggs", "dollars", "apples", "calories", "minutes", "pages", "miles", "students", "cookies", "cm"]
 
 Row = tuple[str, str, bool, str, str]
 
 
-def available() -> bool:
+def realdata_available() -> bool:
+    """Whether the shared real-data folder (outside the checkout) is there."""
     return (REAL / "math500/test.jsonl").exists() and (REAL / "gsm8k/test.jsonl").exists()
+
+
+def bundled_available() -> bool:
+    """Whether the bundled fixture repos hold the three sources."""
+    return all(
+        p.exists()
+        for p in (
+            FIXTURES / "HuggingFaceH4/MATH-500/test.jsonl",
+            FIXTURES / "openai/gsm8k/main/test-00000-of-00001.parquet",
+            FIXTURES / "cais/mmlu/all/test-00000-of-00001.parquet",
+        )
+    )
+
+
+def _use_realdata() -> bool:
+    return os.environ.get("POLARDS_LABELLED_SOURCE") == "realdata" and realdata_available()
+
+
+def available() -> bool:
+    """Whether any source of real golds is there (the table test skips otherwise)."""
+    return _use_realdata() or bundled_available()
+
+
+def _math_golds() -> list[str]:
+    path = REAL / "math500/test.jsonl" if _use_realdata() else FIXTURES / "HuggingFaceH4/MATH-500/test.jsonl"
+    return [json.loads(line)["answer"] for line in path.read_text().splitlines()]
+
+
+def _gsm_answers() -> list[str]:
+    if _use_realdata():
+        return [json.loads(line)["answer"] for line in (REAL / "gsm8k/test.jsonl").read_text().splitlines()]
+    return pl.read_parquet(FIXTURES / "openai/gsm8k/main/test-00000-of-00001.parquet")["answer"].to_list()
+
+
+def _mmlu_items(per_subject: int) -> list[tuple[str, list[str], str]]:
+    """``(subject, four options, answer letter)``, the first ``per_subject`` items of each subject."""
+    out: list[tuple[str, list[str], str]] = []
+    if _use_realdata():
+        for path in sorted((REAL / "mmlu/test").glob("*_test.csv")):
+            with open(path, newline="") as fh:
+                items = list(csv.reader(fh))[:per_subject]
+            out += [(path.stem, it[1:5], it[5].strip()) for it in items if len(it) == 6]
+        return out
+    df = pl.read_parquet(FIXTURES / "cais/mmlu/all/test-00000-of-00001.parquet")
+    seen: dict[str, int] = {}
+    for subject, choices, answer in df.select("subject", "choices", "answer").iter_rows():
+        if seen.get(subject, 0) >= per_subject or len(choices) != 4:
+            continue
+        seen[subject] = seen.get(subject, 0) + 1
+        out.append((subject, list(choices), "ABCD"[answer]))
+    return out
 
 
 def _int_near_misses(n: int) -> list[str]:
@@ -44,8 +111,8 @@ def _fmt_thousands(n: int) -> str:
 
 def _gsm_rows(rng: random.Random) -> list[Row]:
     rows: list[Row] = []
-    for k, line in enumerate((REAL / "gsm8k/test.jsonl").read_text().splitlines()):
-        gold = json.loads(line)["answer"].split("####")[-1].strip().replace(",", "")
+    for k, answer in enumerate(_gsm_answers()):
+        gold = answer.split("####")[-1].strip().replace(",", "")
         sid = f"gsm8k/{k}"
         try:
             value = Fraction(gold)
@@ -74,25 +141,21 @@ def _gsm_rows(rng: random.Random) -> list[Row]:
 
 def _mmlu_rows(rng: random.Random, per_subject: int = 6) -> list[Row]:
     rows: list[Row] = []
-    for path in sorted((REAL / "mmlu/test").glob("*_test.csv")):
-        with open(path, newline="") as fh:
-            items = list(csv.reader(fh))[:per_subject]
-        for k, it in enumerate(items):
-            if len(it) != 6:
-                continue
-            options, letter = it[1:5], it[5].strip()
-            sid = f"mmlu/{path.stem}/{k}"
-            other = rng.choice([c for c in "ABCD" if c != letter])
-            rows += [
-                (g, letter, True, "mmlu-letter", sid) for g in (letter, f"({letter})", f"\\text{{{letter}}}")
-            ]
-            rows += [(g, letter, False, "mmlu-letter-miss", sid) for g in (other, f"({other})")]
-            text = options["ABCD".index(letter)].strip()
-            wrong = options["ABCD".index(other)].strip()
-            if re.fullmatch(r"[A-Za-z][A-Za-z ,'\-]{2,60}", text) and wrong.lower() != text.lower():
-                rows.append((text.upper(), text, True, "mmlu-text", sid))
-                rows.append((f"\\text{{{text}}}", text, True, "mmlu-text", sid))
-                rows.append((wrong, text, False, "mmlu-text-miss", sid))
+    counts: dict[str, int] = {}
+    for subject, options, letter in _mmlu_items(per_subject):
+        k = counts[subject] = counts.get(subject, -1) + 1
+        sid = f"mmlu/{subject}/{k}"
+        other = rng.choice([c for c in "ABCD" if c != letter])
+        rows += [
+            (g, letter, True, "mmlu-letter", sid) for g in (letter, f"({letter})", f"\\text{{{letter}}}")
+        ]
+        rows += [(g, letter, False, "mmlu-letter-miss", sid) for g in (other, f"({other})")]
+        text = options["ABCD".index(letter)].strip()
+        wrong = options["ABCD".index(other)].strip()
+        if re.fullmatch(r"[A-Za-z][A-Za-z ,'\-]{2,60}", text) and wrong.lower() != text.lower():
+            rows.append((text.upper(), text, True, "mmlu-text", sid))
+            rows.append((f"\\text{{{text}}}", text, True, "mmlu-text", sid))
+            rows.append((wrong, text, False, "mmlu-text-miss", sid))
     return rows
 
 
@@ -107,13 +170,21 @@ def _bump_first_number(s: str) -> str | None:
     return s[: m.start()] + str(int(m.group(1)) + 1) + s[m.end() :]
 
 
+def _squeeze(s: str) -> str:
+    r"""Spaces removed except between two letters (``\pi r`` keeps its space: ``\pir`` is another command)."""
+    return re.sub(r"(?<![A-Za-z])\s+|\s+(?![A-Za-z])", "", s)
+
+
 def _math_rows(rng: random.Random) -> list[Row]:
     rows: list[Row] = []
-    for k, line in enumerate((REAL / "math500/test.jsonl").read_text().splitlines()):
-        gold = json.loads(line)["answer"].strip()
+    for k, answer in enumerate(_math_golds()):
+        gold = answer.strip()
         sid = f"math500/{k}"
-        eq: list[str] = [gold, f"${gold}$"]
+        eq: list[str] = [gold, f"${gold}$", f"\\displaystyle {gold}", _squeeze(gold)]
         near: list[str] = []
+        # ", " spacing in lists and tuples (not in "10,\\!080": a spaced thousands separator reads as a list)
+        if "," in gold and "\\begin" not in gold and not re.search(r"\d,(?:\\!|\s)*\d{3}(?!\d)", gold):
+            eq.append(re.sub(r",\s*", ", ", gold))
         if "\\frac" in gold and "\\dfrac" not in gold:
             eq.append(gold.replace("\\frac", "\\dfrac"))
         if gold.startswith("(") and gold.endswith(")") and "\\cup" not in gold:
@@ -123,7 +194,9 @@ def _math_rows(rng: random.Random) -> list[Row]:
             eq.append(f"x = {gold}")
         # numbers
         try:
-            value = Fraction(gold.replace(",", "")) if re.fullmatch(r"-?[\d,]*\.?\d+", gold) else None
+            # "-2,1" is a list of two answers, "10,080" a number with a thousands separator
+            number = re.fullmatch(r"-?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?", gold) and re.search(r"\d", gold)
+            value = Fraction(gold.replace(",", "")) if number else None
         except ValueError:
             value = None
         m = re.fullmatch(r"(-?)\\frac\{(\d+)\}\{(\d+)\}", gold)
@@ -134,11 +207,15 @@ def _math_rows(rng: random.Random) -> list[Row]:
             near.append(
                 f"{m.group(1)}\\frac{{{m.group(3)}}}{{{m.group(2)}}}" if m.group(2) != m.group(3) else "0"
             )
-            near.append(f"{float(value):.3f}")  # a rounded decimal is not the exact fraction
+            rounded = f"{float(value):.3f}"
+            if Fraction(rounded) != value:  # a rounded decimal is not the exact fraction (1.500 is 3/2)
+                near.append(rounded)
         if value is not None:
             if value.denominator == 1:
                 n = int(value)
-                eq += [f"{n}.0", f"{n} \\text{{ units}}"]
+                eq += [f"{n}.0", f"{n} \\text{{ units}}", f"{n:,}".replace(",", "{,}")]
+                if abs(n) >= 1000:
+                    near.append(f"{n + 1:,}".replace(",", "\\!,\\!"))
                 near += _int_near_misses(n)
             else:
                 eq.append(str(float(value)) if len(str(float(value))) < 12 else gold)

@@ -97,7 +97,12 @@ def test_squad_f1_defaults_to_v11():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("the answer is (b)", "B"), ("The answer is (B).", "B"), (r"\boxed{c}", "C"), ("the answer is a cat", None)],
+    [
+        ("the answer is (b)", "B"),
+        ("The answer is (B).", "B"),
+        (r"\boxed{c}", "C"),
+        ("the answer is a cat", None),
+    ],
 )
 def test_mcq_lower_case_parenthesised(text, expected):
     import polars as pl
