@@ -168,13 +168,14 @@ def whole_file(plan: tuple[Any, ...]) -> str | None:
 def write_atomic(lf: pl.LazyFrame, path: str, *, for_arrow: bool = False) -> None:
     """Stream ``lf`` to Arrow IPC at ``path`` through a temporary file (no partial file on failure).
 
-    ``for_arrow``: write Arrow's large types (what ``datasets`` and Arrow tools expect; pyarrow then hands out
-    zero-copy batches). Otherwise Polars' own string views, which ``pl.from_arrow`` of the memory-mapped file takes
-    without copying (1M nested rows: ~0.01 s instead of ~0.3 s of conversion).
+    Written with Arrow's large types (what ``datasets`` and Arrow tools expect; pyarrow then hands out zero-copy
+    batches); ``for_arrow`` is kept for callers that say so explicitly.
     """
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    compat = pl.CompatLevel.oldest() if for_arrow else pl.CompatLevel.newest()
+    # always Arrow's large types: Polars' string views after a gather point into the whole source buffer, which
+    # IPC would write once per batch (a 14 GB file for 250k shuffled rows)
+    compat = pl.CompatLevel.oldest()
     try:
         lf.sink_ipc(tmp, compression="uncompressed", compat_level=compat)
         os.replace(tmp, path)

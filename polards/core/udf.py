@@ -517,7 +517,10 @@ class _CacheTee:
         _OPEN_TEES.add(self.tmp)  # Polars may never close an abandoned source: removed at exit at the latest
 
     def write(self, df: pl.DataFrame) -> None:
-        table = df.to_arrow(compat_level=pl.CompatLevel.newest())
+        # Arrow's large types, not Polars' string views: a view column made by a gather (shuffle, select) still
+        # points into the whole source buffer, and IPC writes that buffer again for every batch (250k shuffled
+        # chat rows became a 14 GB cache file).
+        table = df.to_arrow(compat_level=pl.CompatLevel.oldest())
         if self.writer is None:
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
             self.schema = table.schema

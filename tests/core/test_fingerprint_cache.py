@@ -268,3 +268,17 @@ next(it)
 """
     subprocess.run([sys.executable, "-c", script], check=True, env=dict(os.environ), capture_output=True)
     assert os.listdir(_cache_dir()) == []
+
+
+def test_cache_file_of_a_shuffled_map_holds_each_row_once(files) -> None:  # type: ignore[no-untyped-def]
+    """String views after a gather point into the whole source; the cache must not write it once per batch."""
+
+    def sizes(ds):  # type: ignore[no-untyped-def]
+        ds.to_list()
+        return sum(os.path.getsize(f["filename"]) for f in ds.cache_files)
+
+    plain = sizes(pds.Dataset.from_parquet(files).map(word_count, batched=True, batch_size=10))
+    for f in os.listdir(_cache_dir()):
+        os.remove(os.path.join(_cache_dir(), f))
+    shuffled = sizes(pds.Dataset.from_parquet(files).shuffle(seed=0).map(word_count, batched=True, batch_size=10))
+    assert shuffled < 2 * plain
