@@ -16,9 +16,11 @@ Modules: :mod:`~polards.sandbox.api` (``run``, ``run_many``, ``run_column``), :m
 :mod:`~polards.sandbox.confine` (the code inside the child), :mod:`~polards.sandbox.limits` (limits, uids,
 process sweep), :mod:`~polards.sandbox.pool`, :mod:`~polards.sandbox.results`, :mod:`~polards.sandbox.bench`.
 
-Trust: expected outputs of call and stdin/stdout tests never enter the child, and their verdicts are made in
-the parent. Assert tests (HumanEval ``check``) run in the program's own interpreter, so - as with every
-in-process harness - a program that goes digging in the interpreter's memory could forge their verdict.
+Trust: the parent decides every verdict. Expected outputs never enter the child: a call test's return value
+comes back as plain JSON data (an object with its own ``__eq__`` cannot survive) and is compared in the parent;
+stdout is compared in the parent. Assert-style checks (HumanEval ``check``) in the common forms are turned into
+such call tests (:mod:`~polards.sandbox.checks`); one that cannot be is run in the child and reported
+``forgeable=True``, and ``strict=True`` refuses it instead of trusting it.
 
 >>> from polards import sandbox
 >>> sandbox.run("def sq(x):\\n    return x * x", {"inputs": [[3]], "outputs": [9], "fn_name": "sq"}).all_passed
