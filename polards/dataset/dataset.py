@@ -13,6 +13,7 @@ Every verb returns a new handle whose plan is one step longer; nothing runs unti
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -808,6 +809,11 @@ class Dataset:
         self._require(remove)
         if function is None:
             out = self.remove_columns(remove) if remove else self
+            if cache_file_name is not None and not keep_in_memory:  # datasets writes the rows there, now
+                from polards.dataset.disk import write_arrow_stream
+
+                write_arrow_stream(out, os.fspath(cache_file_name))
+                return Dataset.from_file(os.fspath(cache_file_name), split=self.split)
         elif (exprs := as_exprs(function)) is not None:
             out = self._with(st.WithColumns(tuple(exprs), "map"))
             kept = [

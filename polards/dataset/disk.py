@@ -141,6 +141,18 @@ def _write_shard(frame: pl.DataFrame, features: Any, open_file: Any) -> None:
             writer.write_table(to_hf_arrow(batch, features))
 
 
+def write_arrow_stream(ds: Any, path: str) -> None:
+    """``ds``'s rows as one Arrow IPC stream file in ``datasets``' layout (its map cache files), atomically."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        _write_shard(ds._frame(), ds.features, lambda: open(tmp, "wb"))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def _save_dataset(
     ds: Any,
     path: str,

@@ -162,3 +162,19 @@ def test_save_sweeps_temp_folders_of_killed_saves_and_shows_a_bar(tmp_path, monk
     assert "Saving the dataset (2/2 shards)" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", alive.name])
     assert pds.load_from_disk(tmp_path / "out")["a"] == list(range(10))
+
+
+def test_map_without_function_writes_the_cache_file_both_libraries_read(tmp_path) -> None:
+    import datasets as hf
+
+    import polards as pds
+
+    feats = {"a": "int32", "s": "string"}
+    ours = pds.Dataset.from_dict(
+        {"a": [1, 2], "s": ["x", None]}, features=pds.Features({k: pds.Value(v) for k, v in feats.items()})
+    )
+    path = tmp_path / "file.arrow"
+    out = ours.map(cache_file_name=str(path))
+    assert out.cache_files == [{"filename": str(path)}] and out.to_list() == ours.to_list()
+    back = hf.Dataset.from_file(str(path))
+    assert back.to_list() == ours.to_list() and back.features.to_dict() == ours.features.to_dict()
