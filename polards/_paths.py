@@ -12,6 +12,7 @@ One root for everything polards writes, following ``datasets``: ``$POLARDS_CACHE
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -34,3 +35,24 @@ def cache_root() -> Path:
     """``$POLARDS_CACHE``, else ``<datasets cache>/polards``."""
     base = os.environ.get("POLARDS_CACHE")
     return Path(base).expanduser() if base else datasets_cache() / "polards"
+
+
+def remove_dead_temps(paths: list[str]) -> None:
+    """Remove the ``<name>.tmp-<pid>[-<suffix>]`` files or folders among ``paths`` whose writer process is gone
+    (killed before it could clean up); temps of live processes, this one included, are left alone."""
+    import shutil
+
+    for tmp in paths:
+        pid = tmp.rpartition(".tmp-")[2].partition("-")[0]
+        if ".tmp-" not in tmp or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            if os.path.isdir(tmp):
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
+        except PermissionError:  # alive under another user
+            pass

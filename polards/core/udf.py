@@ -35,6 +35,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from polards._paths import remove_dead_temps
 from polards.core import steps as st
 from polards.core.map_cache import CACHE_TARGET, WRITTEN
 from polards.exceptions import UDFOutputError, UDFOutputTypeError
@@ -556,22 +557,6 @@ def _remove_open_tees() -> None:
             os.remove(tmp)
 
 
-def _sweep_dead_temps(folder: str) -> None:
-    """Remove the temp files of cache writes whose process is gone (killed before it could clean up)."""
-    with contextlib.suppress(OSError):
-        for name in os.listdir(folder):
-            pid = name.rpartition(".tmp-")[2].partition("-")[0]
-            if ".tmp-" not in name or not pid.isdigit() or int(pid) == os.getpid():
-                continue
-            try:
-                os.kill(int(pid), 0)
-            except ProcessLookupError:
-                with contextlib.suppress(OSError):
-                    os.remove(os.path.join(folder, name))
-            except PermissionError:
-                pass
-
-
 def _tee(step: st.PythonMap) -> _CacheTee | None:
     """A writer for the step's cache entry when one is due (set by the compiler; see ``map_cache``)."""
     path = step.memo.get(CACHE_TARGET)
@@ -580,7 +565,8 @@ def _tee(step: st.PythonMap) -> _CacheTee | None:
     folder = os.path.dirname(os.path.abspath(path))
     if folder not in _SWEPT:
         _SWEPT.add(folder)
-        _sweep_dead_temps(folder)
+        with contextlib.suppress(OSError):
+            remove_dead_temps([os.path.join(folder, n) for n in os.listdir(folder)])
     return _CacheTee(path)
 
 

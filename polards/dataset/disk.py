@@ -33,6 +33,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from polards._paths import remove_dead_temps
 from polards.exceptions import DatasetNotFoundError, InvalidArgumentError
 
 INFO = "dataset_info.json"
@@ -219,20 +220,6 @@ def _check_not_own_source(obj: Any, local: str) -> None:
                 raise PermissionError(f"Tried to overwrite {target} but a dataset can't overwrite itself.")
 
 
-def _sweep_stale_temps(local: str) -> None:
-    """Remove ``<path>.tmp-<pid>`` folders that a killed save left behind (their process is gone)."""
-    for tmp in glob.glob(glob.escape(local) + ".tmp-*"):
-        pid = tmp.rsplit(".tmp-", 1)[1]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(tmp, ignore_errors=True)
-        except PermissionError:  # alive under another user
-            pass
-
-
 def save_to_disk(
     obj: Any,
     path: Any,
@@ -260,7 +247,7 @@ def save_to_disk(
         return
     local = local.rstrip(os.sep) or local
     _check_not_own_source(obj, local)
-    _sweep_stale_temps(local)
+    remove_dead_temps(glob.glob(glob.escape(local) + ".tmp-*"))  # left by killed saves
     tmp = f"{local}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
