@@ -265,7 +265,14 @@ def cell(workload: str, lib: str, mode: str, repos: dict, scratch: str, timeout:
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def run(rows: int, repeat: int, workloads: list[str], timeout: float, corpus_root: str) -> list[dict]:
+def run(
+    rows: int,
+    repeat: int,
+    workloads: list[str],
+    timeout: float,
+    corpus_root: str,
+    modes: list[str] | None = None,
+) -> list[dict]:
     from bench.corpus import write_all
 
     repos = write_all(corpus_root, rows)
@@ -273,8 +280,14 @@ def run(rows: int, repeat: int, workloads: list[str], timeout: float, corpus_roo
     with tempfile.TemporaryDirectory(prefix="same-code-") as scratch:
         for w in workloads:
             for mode in WORKLOADS[w][2]:
-                for lib in ("datasets", "polards"):
-                    runs = [cell(w, lib, mode, repos, scratch, timeout) for _ in range(repeat)]
+                if modes and mode not in modes:
+                    continue
+                # the two libraries alternate run by run, so a change in the machine's load hits both alike
+                by_lib: dict[str, list[dict]] = {"datasets": [], "polards": []}
+                for _ in range(repeat):
+                    for lib in by_lib:
+                        by_lib[lib].append(cell(w, lib, mode, repos, scratch, timeout))
+                for lib, runs in by_lib.items():
                     walls = [r["wall"] for r in runs if r["error"] is None and r["wall"] is not None]
                     row = {
                         "workload": w,
@@ -330,13 +343,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rows", type=int, nargs="+", default=[250_000])
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--workloads", nargs="+", default=list(WORKLOADS))
+    p.add_argument("--modes", nargs="+", default=None, help="only these modes (default: every mode)")
     p.add_argument("--timeout", type=float, default=900)
     p.add_argument("--corpus", default=os.path.join("bench", "corpus"))
     p.add_argument("--out", default="bench")
     args = p.parse_args(argv)
     results = []
     for rows in args.rows:
-        results += run(rows, args.repeat, args.workloads, args.timeout, args.corpus)
+        results += run(rows, args.repeat, args.workloads, args.timeout, args.corpus, args.modes)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "same_code.json"), "w") as fh:
         json.dump(results, fh, indent=1)

@@ -138,8 +138,23 @@ class SplitNotFoundError(PolardsError, ValueError):
     @classmethod
     def from_names(cls, split: str, available: Iterable[str]) -> SplitNotFoundError:
         available = list(available)
-        msg = f'Unknown split "{split}". Should be one of {available}.'
-        return cls(msg + _hint(split, available))
+        # the message is datasets' own, word for word (clients log it); the hint goes in a note
+        err = cls(f'Unknown split "{split}". Should be one of {available}.')
+        if hint := _hint(split, available).strip():
+            err.add_note(hint)
+        return err
+
+
+class DatasetScriptError(PolardsError, RuntimeError):
+    """The folder or repo holds a loading script (``<name>.py``), which ``datasets`` 4+ no longer runs."""
+
+    @classmethod
+    def found(cls, filename: str, where: str) -> DatasetScriptError:
+        err = cls(f"Dataset scripts are no longer supported, but found {filename}")  # datasets' words
+        err.add_note(
+            f"(in {where}; load its data files with data_files=, e.g. load_dataset('json', data_files=...))"
+        )
+        return err
 
 
 class DataFilesNotFoundError(PolardsError, FileNotFoundError):

@@ -53,6 +53,8 @@ MODULES: dict[str, tuple[Mapping[str, str], Sequence[str]]] = {
             "SplitInfo": "polards.hub.info:SplitInfo",
             "DatasetInfo": "polards.compat.info:DatasetInfo",
             "logging": "polards.logging",
+            **{n: f"polards.features:{n}" for n in ("Array2D", "Array3D", "Array4D", "Array5D", "Json")},
+            "TranslationVariableLanguages": "polards.features:TranslationVariableLanguages",
         },
         ("polards",),
     ),
@@ -63,6 +65,7 @@ MODULES: dict[str, tuple[Mapping[str, str], Sequence[str]]] = {
     "datasets.features.features": ({}, ("polards.features.features", "polards.features")),
     "datasets.features.image": ({"Image": "polards.features:Image"}, ()),
     "datasets.features.audio": ({"Audio": "polards.features:Audio"}, ()),
+    "datasets.features.translation": ({}, ("polards.features.translation",)),
     "datasets.load": (
         {"load_from_disk": "polards.dataset.disk:load_from_disk"},
         ("polards.loading",),

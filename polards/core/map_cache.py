@@ -10,14 +10,20 @@ are made and renamed into place at the end, so an iteration that stops early (``
 rows than it needs and leaves no entry. Disk cost: one uncompressed Arrow IPC file of the step's output per cached step, as
 ``datasets``' map cache.
 
-Cache folder (:func:`maps_root`), like ``datasets``' "beside the dataset's cache files": the ``cache_dir`` the
-source files were downloaded to (``load_dataset(..., cache_dir=...)``) + ``/polards-maps``, else
-``<polards cache>/maps`` (:func:`polards._paths.cache_root`: ``$POLARDS_CACHE``, else
-``$HF_DATASETS_CACHE/polards``, else ``$HF_HOME/datasets/polards``).
+Cache folder, like ``datasets``' "beside the dataset's cache files": a dataset whose root reads Arrow files
+(``from_file``, ``load_from_disk``, ``cache()``) gets
+``<their folder>/cache-<fingerprint>.arrow``, as ``datasets`` names it; otherwise (:func:`maps_root`) the
+``cache_dir`` the source files were downloaded to (``load_dataset(..., cache_dir=...)``) + ``/polards-maps``,
+else ``<polards cache>/maps`` (:func:`polards._paths.cache_root`: ``$POLARDS_CACHE``, else
+``$HF_DATASETS_CACHE/polards``, else ``$HF_HOME/datasets/polards``). A ``num_proc`` map is cached as one file
+per shard (``<stem>_00000_of_00004.arrow``, ``suffix_template``), reused by any later ``num_proc`` (or none)
+with the number of shards it was written with, missing shards recomputed alone (``datasets``' rules; see
+:mod:`polards.core.map_workers`). The fingerprint leaves ``num_proc`` out, as ``datasets``'.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from typing import Any
@@ -29,7 +35,13 @@ from polards.core.fingerprint import fingerprint_plan, has_file_sources, is_cach
 
 OPTIONS = "cache"  # key in PythonMap.memo: {"load": bool, "file": str | None, "dir": str | None}
 WRITTEN = "cache_written"  # key in PythonMap.memo: the file this handle's step was written to
-CACHE_TARGET = "cache_target"  # key in PythonMap.memo: where a full pass writes the step's results (compiler sets)
+SHARDS = (
+    "cache_shards"  # key in PythonMap.memo: the shard files a num_proc run wrote or reused, in rank order
+)
+LOGGED = "cache_hit_logged"  # key in PythonMap.memo: the cache hit was logged
+CACHE_TARGET = (
+    "cache_target"  # key in PythonMap.memo: where a full pass writes the step's results (set at compile)
+)
 
 
 def cache_root(cache_dir: str | None = None, sub: str = "maps") -> str:
@@ -114,10 +126,27 @@ def cache_path(prefix: tuple[Any, ...]) -> str | None:
         return str(opts["file"])
     if not is_caching_enabled() or not has_file_sources(prefix):
         return None
-    if "fingerprint" not in step.memo:
-        step.memo["fingerprint"] = fingerprint_plan(prefix)
+    if "fingerprint" not in step.memo:  # num_proc is not part of it (datasets' fingerprint leaves it out)
+        bare = dataclasses.replace(step, num_proc=None) if step.num_proc else step
+        step.memo["fingerprint"] = fingerprint_plan((*prefix[:-1], bare))
     fp = step.memo["fingerprint"]
-    return None if fp is None else os.path.join(maps_root(prefix, opts.get("dir")), f"{fp}.arrow")
+    if fp is None:
+        return None
+    if not opts.get("dir") and (beside := _arrow_root_file(prefix)):
+        # datasets: beside the Arrow file the dataset reads (from_file, load_from_disk, cache())
+        return os.path.join(os.path.dirname(os.path.abspath(beside)), f"cache-{fp}.arrow")
+    return os.path.join(maps_root(prefix, opts.get("dir")), f"{fp}.arrow")
+
+
+def _arrow_root_file(plan: tuple[Any, ...]) -> str | None:
+    """The first Arrow file the plan's root reads (its first part's, for a concatenation), if any: a root, not
+    an earlier step's cache file, so that a step's cache path does not depend on what is cached already."""
+    root = plan[0]
+    while isinstance(root, st.Concat) and root.plans:
+        root = root.plans[0][0]
+    if isinstance(root, st.Source) and root.format == "arrow" and root.files:
+        return str(root.files[0])
+    return None
 
 
 def hit(prefix: tuple[Any, ...]) -> str | None:
@@ -133,9 +162,23 @@ def hit(prefix: tuple[Any, ...]) -> str | None:
 
 
 def lookup(prefix: tuple[Any, ...]) -> pl.LazyFrame | None:
-    """A scan of the cached result of ``prefix``, if present and allowed."""
+    """A scan of the cached result of ``prefix``, if present and allowed (logged at INFO once per step, in
+    ``datasets``' words, when the entry was not written by this handle)."""
     path = hit(prefix)
-    return None if path is None else pl.scan_ipc(path)
+    if path is None:
+        return None
+    step = prefix[-1]
+    if step.memo.get(WRITTEN) != path and not step.memo.get(LOGGED):
+        step.memo[LOGGED] = True
+        log_cache_hit(path)
+    return pl.scan_ipc(path)
+
+
+def log_cache_hit(path: str) -> None:
+    """``datasets``' INFO line for a map/filter result read from its cache file."""
+    from polards.logging import get_logger
+
+    get_logger(__name__).info(f"Loading cached processed dataset at {path}")
 
 
 def read_ipc(path: str) -> pl.DataFrame:
@@ -206,7 +249,10 @@ def materialize(plan: tuple[Any, ...], compile_plan: Any) -> list[str]:
         path = cache_path(prefix)
         if path is None:
             continue
-        lf = compile_plan(prefix)
+        lf = compile_plan(prefix)  # a num_proc step runs here and writes its shard files
+        if step.memo.get(SHARDS):
+            written += [f for f in step.memo[SHARDS] if f not in written]
+            continue
         if step.num_proc:
             write_atomic(lf, path)
         else:
@@ -220,21 +266,116 @@ def materialize(plan: tuple[Any, ...], compile_plan: Any) -> list[str]:
 
 
 def set_target(prefix: tuple[Any, ...]) -> None:
-    """Tell a Python step (the end of ``prefix``) where a full pass of it writes its cache entry."""
+    """Tell a Python step (the end of ``prefix``) where a full pass of it writes its cache entry (a ``num_proc``
+    step: the stem of its shard files)."""
     step = prefix[-1]
-    if not step.num_proc:
-        step.memo[CACHE_TARGET] = cache_path(prefix)
+    step.memo[CACHE_TARGET] = cache_path(prefix)
+
+
+# ------------------------------------------------------------------------------ num_proc shard files
+DEFAULT_SUFFIX = "_{rank:05d}_of_{num_proc:05d}"
+
+
+def shard_file(path: str, suffix_template: str, rank: int | str, num_shards: int) -> str:
+    """``datasets``' name of shard ``rank`` of ``num_shards`` of the cache file ``path``.
+
+    >>> shard_file("/c/cache-ab.arrow", DEFAULT_SUFFIX, 1, 4)
+    '/c/cache-ab_00001_of_00004.arrow'
+    >>> shard_file("/c/cache-ab.arrow", DEFAULT_SUFFIX, "*", 4)
+    '/c/cache-ab_*_of_00004.arrow'
+    """
+    stem, ext = os.path.splitext(path)
+    if isinstance(rank, str):
+        return (
+            stem
+            + suffix_template.replace("{rank:05d}", "{rank}").format(rank=rank, num_proc=num_shards)
+            + ext
+        )
+    return stem + suffix_template.format(rank=rank, num_proc=num_shards) + ext
+
+
+def existing_shards(path: str, suffix_template: str) -> dict[int, list[str]]:
+    """The shard files of ``path`` on disk, by the ``num_proc`` that wrote them (``datasets``' map; ``1`` is the
+    unsharded file itself)."""
+    import glob
+    import re
+    import string
+
+    stem, ext = os.path.splitext(path)
+    pattern = ""
+    for literal, name, _, _ in string.Formatter().parse(suffix_template):
+        pattern += re.escape(literal) + (f"(?P<{name}>[0-9]+)" if name else "")
+    rx = re.compile(re.escape(stem) + pattern + re.escape(ext) + "$")
+    found: dict[int, list[str]] = {}
+    if os.path.exists(path):
+        found[1] = [path]
+    for f in sorted(glob.glob(glob.escape(stem) + "*" + glob.escape(ext))):
+        m = rx.match(f)
+        if m is not None and "num_proc" in m.groupdict():
+            found.setdefault(int(m.group("num_proc")), []).append(f)
+    return found
+
+
+def choose_num_shards(found: dict[int, list[str]], wanted: int) -> int:
+    """``datasets``' choice: the most complete set of existing shards, then the one closest to ``wanted``, then
+    the smaller; ``wanted`` when nothing is cached."""
+    if not found:
+        return wanted
+    return min(found, key=lambda k: ((k - len(found[k])) / k, abs(k - wanted), k))
+
+
+def has_shards(step: st.PythonMap) -> bool:
+    """Whether a step without ``num_proc`` finds its result cached as shard files of an earlier ``num_proc``
+    run (``datasets`` then reuses them, recomputing only the missing shards)."""
+    path = step.memo.get(CACHE_TARGET)
+    opts = step.memo.get(OPTIONS, {})
+    if step.is_filter or not path or os.path.exists(path) or not opts.get("load", True):
+        return False
+    return any(k > 1 for k in existing_shards(path, opts.get("suffix") or DEFAULT_SUFFIX))
+
+
+def table_files(plan: tuple[Any, ...]) -> list[str]:
+    """``datasets``' ``cache_files`` of the plan's result: the Arrow files its rows are read from.
+
+    ``datasets`` lists the memory-mapped Arrow files behind a dataset's table: a file-backed root (``from_file``,
+    ``load_from_disk``, ``cache()``: a Source of format ``"arrow"`` with files), every part of a concatenation,
+    the cache file a ``map`` wrote (it replaces the table: earlier files are no longer read; a map kept in
+    memory has none), then the file of each later ``filter`` (``datasets``' indices file). Steps that keep the
+    table (select, rename, cast, sort ...) keep its files. Only existing cache files are listed; a scanned
+    parquet/json/csv source has none (``datasets`` converts it to an Arrow file first, polards reads it).
+    """
+    last = max(
+        (i for i, s in enumerate(plan) if i and isinstance(s, st.PythonMap) and not s.is_filter), default=0
+    )
+    files: list[str] = []
+    if last:
+        shards = plan[last].memo.get(SHARDS)
+        path = hit(plan[: last + 1])
+        if shards and all(os.path.exists(f) for f in shards):
+            files = list(shards)
+        else:
+            files = [path] if path else []
+    elif isinstance(plan[0], st.Concat):
+        for sub in plan[0].plans:  # datasets lists a file once per block that reads it
+            files += table_files(sub)
+    elif isinstance(plan[0], st.Source) and plan[0].format == "arrow":
+        files = list(plan[0].files)
+    for j in range(last + 1, len(plan)):
+        step = plan[j]
+        if isinstance(step, st.PythonMap) and step.is_filter and (path := hit(plan[: j + 1])):
+            files.append(path)
+    return files
 
 
 def plan_cache_files(plan: tuple[Any, ...]) -> list[str]:
-    """The cache files of the Python steps of ``plan`` (existing ones only)."""
+    """The cache files of the Python steps of ``plan`` (existing ones only): the files polards wrote."""
     files = []
     for i, step in enumerate(plan):
         if isinstance(step, st.Concat):
             for p in step.plans:
                 files.extend(plan_cache_files(p))
         elif i and isinstance(step, st.PythonMap):
-            for path in (step.memo.get(WRITTEN), cache_path(plan[: i + 1])):
+            for path in (step.memo.get(WRITTEN), cache_path(plan[: i + 1]), *step.memo.get(SHARDS, ())):
                 if path and os.path.exists(path) and path not in files:
                     files.append(path)
     return files

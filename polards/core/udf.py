@@ -7,6 +7,10 @@
   A returned column that existed in the input keeps the input's type when the values cast to it losslessly
   (``try_original_type``); otherwise its type is inferred. Later batches are cast to the first batch's types.
 - The user's exceptions reach the caller as themselves.
+- A formatted dataset (``with_format("numpy")``, pandas, polars, arrow, a transform) passes its rows/batches in
+  that format, as ``datasets``; then a returned input keeps the columns named in ``remove_columns``.
+- Unformatted rows: a value the function set or changed in place in its input row is kept even when it does
+  not return it (``datasets`` merges the row as the function left it).
 
 The output schema of a lazy plan is the first batch's *real* output: that batch (and every later one, up to
 :data:`REPLAY_LIMIT_BYTES`) is kept on the step and replayed, so the function is called once per batch.
@@ -42,6 +46,7 @@ from polards.exceptions import UDFOutputError, UDFOutputTypeError
 
 REPLAY_LIMIT_BYTES = 256 * 1024 * 1024  # outputs kept per step so that reruns do not call the function again
 _STATE = threading.local()  # .unchanged: the last map_batch call's function returned None
+INPUT_FORMAT = "input_format"  # key in PythonMap.memo: (format, features) of a formatted dataset's inputs
 _STRING_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
 
 
@@ -72,8 +77,13 @@ def make_step(
     try_original_type: bool | None = True,
     writer_batch_size: int | None = 1000,
     num_proc: int | None = None,
+    on_mixed_types: str | None = None,
+    input_format: Any = None,
 ) -> st.PythonMap:
-    """A :class:`PythonMap` step for ``map``/``filter`` of either dataset kind (``features`` may be None)."""
+    """A :class:`PythonMap` step for ``map``/``filter`` of either dataset kind (``features`` may be None).
+
+    ``on_mixed_types="use_json"`` (``Dataset.map``'s default, as ``datasets``): an output column whose values
+    mix types (dicts with differing keys, mixed scalars) is stored as ``Json`` (see :class:`MapFeatures`)."""
     from polards.exceptions import ColumnNotFoundError
 
     cols = (
@@ -89,7 +99,7 @@ def make_step(
             )
             raise ColumnNotFoundError.with_hint(msg, missing[0], list(features))
     decoders = tuple(features.decoders().items()) if features is not None else ()
-    return st.PythonMap(
+    step = st.PythonMap(
         fn,
         batched,
         batch_size if batch_size is not None and batch_size > 0 else None,
@@ -103,8 +113,47 @@ def make_step(
         with_rank,
         try_original_type is not False,
         writer_batch_size if writer_batch_size and writer_batch_size > 0 else 1000,
-        num_proc if num_proc and num_proc > 1 else None,
+        num_proc if num_proc and num_proc >= 1 else None,  # num_proc=1: one worker process, as datasets
     )
+    if on_mixed_types == "use_json":
+        step.memo["use_json"] = True
+    if features is not None:  # an input Json column returned again keeps Json (datasets' try_original_type)
+        from polards.features.json_type import json_paths_of
+
+        kept = {k: (f, json_paths_of(f)) for k, f in features.items()}
+        step.memo["input_json"] = {k: v for k, v in kept.items() if v[1]}
+    if input_format is not None and str(input_format[0]) != "python":
+        step.memo[INPUT_FORMAT] = input_format
+    return step
+
+
+class MapFeatures:
+    """The features of a ``map``'s output (a dataset's ``features_hint``): what the function's first batch
+    fixed (``Json`` columns, the Arrow types of returned tables: ``large_string`` for Polars/pandas frames, as
+    ``datasets``), else the input's features where a column's dtype is unchanged, else inferred."""
+
+    def __init__(self, parent: Any, step: st.PythonMap) -> None:
+        self.parent = parent
+        self.step = step
+
+    def reconcile(self, schema: Mapping[str, pl.DataType]) -> Any:
+        from polards.features import Features
+        from polards.features.types import to_polars_dtype
+
+        base = self.parent.features.reconcile(schema)
+        fixed = self.step.memo.get("output_features") or {}
+        out = {}
+        for name, feature in base.items():
+            got = fixed.get(name)
+            out[name] = got if got is not None and to_polars_dtype(got) == schema[name] else feature
+        return Features(out)
+
+
+def _record_features(step: st.PythonMap, features: Mapping[str, Any]) -> None:
+    """Remember the features the first batch gave its columns (later batches are cast to its types)."""
+    fixed = step.memo.setdefault("output_features", {})
+    for name, feature in features.items():
+        fixed.setdefault(name, feature)
 
 
 # ----------------------------------------------------------------------------------------- calling the function
@@ -188,6 +237,53 @@ def _call_rows(
             if r is a[0]:
                 for c in step.remove_columns:
                     r.pop(c, None)
+    if step.input_columns is None:  # the rows as the function left them (datasets merges those)
+        _STATE.rows, _STATE.data = [a[0] for a in argss], data
+    return results
+
+
+def _as_left(step: st.PythonMap, base: pl.DataFrame, name: str) -> list[Any]:
+    """Column ``name`` as the function left it in its input rows: ``datasets`` merges the values of the row
+    (a value set or changed in place stays; a column never touched is the input's), not the input column.
+    A decoded column (images ...) keeps its stored value unless the function replaced it."""
+    stored = base.get_column(name).to_list()
+    rows, data = getattr(_STATE, "rows", None), getattr(_STATE, "data", None)
+    if rows is None or data is None or name not in data:
+        return stored
+    decoded = name in dict(step.decoders)
+    given = data[name]
+    return [
+        r[name] if name in r and (not decoded or r[name] is not given[i]) else stored[i]
+        for i, r in enumerate(rows)
+    ]
+
+
+def _call_formatted(
+    step: st.PythonMap, base: pl.DataFrame, fmt: tuple[Any, Any], indices: list[int], rank: int | None
+) -> Any:
+    """``datasets``' inputs for a formatted dataset (numpy, pandas, polars, arrow, a transform): each row or
+    batch in that format, every column (or ``input_columns``) formatted whatever the format's ``columns``. The
+    function gets a plain dict, so a returned input keeps a column listed in ``remove_columns`` (``datasets``
+    removes those only from the lazy row of an unformatted dataset)."""
+    from polards.dataset import formatting
+
+    kind, features = fmt
+    spec = formatting.FormatSpec(str(kind), None, False, getattr(kind, "kwargs", {}))
+    part = base.select(list(step.input_columns)) if step.input_columns is not None else base
+    kwargs = dict(step.fn_kwargs)
+
+    def call(data: Any, ix: Any) -> Any:
+        args = [data[c] for c in step.input_columns] if step.input_columns is not None else [data]
+        return step.fn(*args, *_extra(step, ix, rank), **kwargs)
+
+    if step.batched:
+        res = call(formatting.format_batch(part, spec, features), indices)
+        return _await_all([res])[0] if inspect.isawaitable(res) else res
+    results = [
+        call(formatting.format_row(part.slice(i, 1), spec, features), indices[i]) for i in range(base.height)
+    ]
+    if results and inspect.isawaitable(results[0]):
+        results = _await_all(results)
     return results
 
 
@@ -204,13 +300,20 @@ def _to_arrow(values: Any, name: str) -> pa.Array | pa.ChunkedArray:
     try:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
-        if values and any(isinstance(v, np.ndarray) for v in values):
-            return pa.array([v.tolist() if isinstance(v, np.ndarray) else v for v in values])
+        if values and any(isinstance(v, np.ndarray | pl.Series) or _is_pandas_series(v) for v in values):
+            # arrays and Series per row: their values, as datasets' cast_to_python_objects
+            return pa.array(
+                [
+                    v.to_list() if isinstance(v, pl.Series) else v.tolist() if hasattr(v, "tolist") else v
+                    for v in values
+                ]
+            )
         msg = (
-            f"Column {name!r} returned by the map function has values of mixed types ({e}). datasets stores "
-            "them as Json, which polards does not have: return one type per column, or pass features=."
+            f"Column {name!r} returned by the map function has values of mixed types ({e}). Hint: "
+            "map(on_mixed_types='use_json') stores such a new column as Json; or return one type per column."
         )
-        raise UDFOutputTypeError(msg) from None
+        # the class of pyarrow's error, as datasets raises it (ArrowInvalid is a ValueError)
+        raise (UDFOutputError if isinstance(e, pa.ArrowInvalid) else UDFOutputTypeError)(msg) from None
 
 
 def _arrow_type(dtype: pl.DataType) -> pa.DataType:
@@ -301,13 +404,79 @@ def _is_pandas_series(x: Any) -> bool:
     return type(x).__name__ == "Series" and type(x).__module__.startswith("pandas")
 
 
-def _table_frame(res: Any) -> pl.DataFrame:
+def _table_frame(res: Any, step: st.PythonMap | None = None) -> pl.DataFrame:
+    """A returned table as a frame; its columns' features are those of its Arrow types (``datasets``)."""
+    from polards.features import Features
+
     if isinstance(res, pl.DataFrame):
+        if step is not None:
+            _record_features(step, Features.from_arrow_schema(res.head(0).to_arrow().schema))
         return res
     table = pa.Table.from_pandas(res, preserve_index=False) if _is_pandas_frame(res) else res
     out = pl.from_arrow(table)
     assert isinstance(out, pl.DataFrame)
+    if step is not None:
+        _record_features(step, Features.from_arrow_schema(table.schema.remove_metadata()))
     return out
+
+
+def _has_struct(t: pa.DataType) -> bool:
+    if pa.types.is_struct(t):
+        return True
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return _has_struct(t.value_type)
+    return False
+
+
+_JSON_TYPES = (dict, list, tuple, str, int, float, bool)
+
+
+def _json_column(step: st.PythonMap, values: Any, name: str) -> tuple[pa.Array | None, bool]:
+    """``datasets``' ``on_mixed_types="use_json"`` for one output column: ``(column, True)`` with its mixed-type
+    fields as JSON text (and its ``Json`` feature recorded); ``(column or None, False)`` when it needs no
+    ``Json`` (the column when it was built on the way).
+
+    Cheap for the usual column: the mixed-type walk runs only when Arrow refuses the values, finds a struct
+    in them (dicts may differ in keys), or an earlier batch stored the column as ``Json``."""
+    from polards.features.json_type import encode_json_field, mixed_type_paths, set_json_at
+    from polards.features.types import feature_from_arrow
+
+    if not isinstance(values, list | tuple):
+        return None, False
+    original = step.memo.get("input_json", {}).get(name) if step.try_original_type else None
+    if original is not None:
+        try:
+            for path in original[1]:
+                values = [encode_json_field(v, path) for v in values]
+            arr = pa.array(values)
+        except (pa.ArrowException, TypeError, ValueError):
+            return None, False
+        _record_features(step, {name: original[0]})
+        return arr, True
+    if not step.memo.get("use_json"):
+        return None, False
+    values = list(values)
+    known = step.memo.get("json_paths", {}).get(name)
+    if known is None:
+        arr = None
+        try:
+            arr = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+            if not all(v is None or type(v) in _JSON_TYPES for v in values):  # arrays, Series: not JSON
+                return None, False
+        if arr is not None and not _has_struct(arr.type):
+            return arr, False
+        paths = mixed_type_paths(values)
+        if not paths:
+            return arr, False
+        step.memo.setdefault("json_paths", {})[name] = paths
+    else:
+        paths = known
+    for path in paths:
+        values = [encode_json_field(v, path) for v in values]
+    arr = pa.array(values)
+    _record_features(step, {name: set_json_at(feature_from_arrow(arr.type), paths)})
+    return arr, True
 
 
 def _merge(
@@ -319,12 +488,72 @@ def _merge(
     _check_lengths([(c, lengths[c] if c in new else base.height) for c in order])
     arrays = {}
     for c, values in new.items():
-        arr = _to_arrow(values, c)
-        if step.try_original_type and c in base.columns:
-            arr = _try_type(arr, base.schema[c])
+        keep_type = step.try_original_type and c in base.columns  # datasets tries the old type, no Json
+        known_json = c in step.memo.get("input_json", {})
+        arr, is_json = (None, False) if keep_type and not known_json else _json_column(step, values, c)
+        if not is_json:
+            arr = arr if arr is not None else _to_arrow(values, c)
+            if step.try_original_type and c in base.columns:
+                arr = _try_type(arr, base.schema[c])
         arrays[c] = arr
     series = _series(arrays)
     return pl.DataFrame([series[c] if c in series else base.get_column(c) for c in order])
+
+
+def _call_step(step: st.PythonMap, df: pl.DataFrame, base: pl.DataFrame, rank: int | None) -> Any:
+    """The function's result on one batch (``df`` with the index column, ``base`` without)."""
+    n = base.height
+    idx = df.get_column(st.INDEX_COLUMN).to_list() if step.with_indices else list(range(n))
+    _STATE.rows = _STATE.data = _STATE.batch_inputs = None
+    try:
+        if (fmt := step.memo.get(INPUT_FORMAT)) is not None:
+            return _call_formatted(step, base, fmt, idx, rank)
+        data = _inputs(step, df)
+        _STATE.batch_inputs = dict(data)  # the inputs before the call (datasets' copy), for map_batch_python
+        return _call_batch(step, data, idx, rank) if step.batched else _call_rows(step, data, n, idx, rank)
+    except Exception as e:  # the user's exception, as itself, with a note naming the function
+        note = f"(raised by the function {getattr(step.fn, '__qualname__', repr(step.fn))} passed to " + (
+            "filter)" if step.is_filter else "map)"
+        )
+        if note not in getattr(e, "__notes__", ()):
+            e.add_note(note)
+        raise
+
+
+def _batched_output(step: st.PythonMap, base: pl.DataFrame, res: Any) -> pl.DataFrame:
+    """A batched map's result as the output frame (``None``: the batch unchanged)."""
+    _validate(step, res)
+    if res is None:
+        _STATE.unchanged = True
+        return base
+    if not isinstance(res, Mapping):
+        return _table_frame(res, step)
+    return _merge(step, base, dict(res), {k: len(v) for k, v in res.items()})
+
+
+def map_batch_python(step: st.PythonMap, df: pl.DataFrame) -> dict[str, list[Any]] | pl.DataFrame:
+    """A batched map over one batch whose rows are read as Python objects next: the columns as the function
+    returned them, merged with the kept inputs (``{**inputs, **outputs}``, ``datasets``' streaming map, which
+    never converts them), or the output frame when the result is not a dict of lists or numpy arrays.
+
+    Only for plain-valued inputs (no decoding, no formatted inputs): the kept columns are read with
+    ``to_list`` and passed through."""
+    base = df.drop(st.INDEX_COLUMN) if st.INDEX_COLUMN in df.columns else df
+    res = _call_step(step, df, base, None)
+    if not isinstance(res, Mapping) or not all(
+        type(v) is list or isinstance(v, np.ndarray) for v in res.values()
+    ):
+        return _batched_output(step, base, res)
+    _validate(step, res)
+    data: dict[str, list[Any]] = _STATE.batch_inputs or {}
+    out = {
+        c: data[c] if c in data else base.get_column(c).to_list()
+        for c in base.columns
+        if c not in step.remove_columns
+    }
+    out.update(res)
+    _check_lengths([(c, len(v)) for c, v in out.items()])
+    return out
 
 
 def map_batch(step: st.PythonMap, df: pl.DataFrame, rank: int | None = None) -> pl.DataFrame:
@@ -335,30 +564,14 @@ def map_batch(step: st.PythonMap, df: pl.DataFrame, rank: int | None = None) -> 
     """
     base = df.drop(st.INDEX_COLUMN) if st.INDEX_COLUMN in df.columns else df
     n = base.height
-    data = _inputs(step, df)
-    idx = df.get_column(st.INDEX_COLUMN).to_list() if step.with_indices else list(range(n))
-    try:
-        res = _call_batch(step, data, idx, rank) if step.batched else _call_rows(step, data, n, idx, rank)
-    except Exception as e:  # the user's exception, as itself, with a note naming the function
-        note = f"(raised by the function {getattr(step.fn, '__qualname__', repr(step.fn))} passed to " + (
-            "filter)" if step.is_filter else "map)"
-        )
-        if note not in getattr(e, "__notes__", ()):
-            e.add_note(note)
-        raise
+    res = _call_step(step, df, base, rank)
     if step.batched:
         if step.is_filter:
             if isinstance(res, pa.Array | pa.ChunkedArray | pl.Series):
                 res = res.to_list() if isinstance(res, pl.Series) else res.to_pylist()
             mask = [bool(x) for x in res][:n]  # datasets zips: a short mask drops the rest
             return base.with_columns(pl.Series(st.MASK_COLUMN, mask + [False] * (n - len(mask)), pl.Boolean))
-        _validate(step, res)
-        if res is None:
-            _STATE.unchanged = True
-            return base
-        if not isinstance(res, Mapping):
-            return _table_frame(res)
-        return _merge(step, base, dict(res), {k: len(v) for k, v in res.items()})
+        return _batched_output(step, base, res)
     results = res
     if step.is_filter:
         return base.with_columns(pl.Series(st.MASK_COLUMN, [bool(r) for r in results], pl.Boolean))
@@ -371,7 +584,12 @@ def map_batch(step: st.PythonMap, df: pl.DataFrame, rank: int | None = None) -> 
         _STATE.unchanged = True
         return base
     if not isinstance(first, Mapping):
-        return pl.concat([_table_frame(r) for r in results], how="vertical_relaxed")
+        frames = [_table_frame(r, step) for r in results]
+        for f in frames:
+            if f.height != 1:  # datasets: a row function returns one row
+                msg = f"Only single-row pyarrow tables are allowed but got table with {f.height} rows."
+                raise UDFOutputError(msg)
+        return pl.concat(frames, how="vertical_relaxed")
     kept = [c for c in base.columns if c not in step.remove_columns]
     new: dict[str, list[Any]] = {}
     for k in first:  # the first row's keys decide the columns, as datasets' writer
@@ -380,8 +598,17 @@ def map_batch(step: st.PythonMap, df: pl.DataFrame, rank: int | None = None) -> 
         except (KeyError, TypeError):
             if k not in kept:
                 raise
-            fallback = base.get_column(k).to_list()
+            fallback = _as_left(step, base, k)
             new[k] = [r.get(k, fallback[i]) if r is not None else fallback[i] for i, r in enumerate(results)]
+    rows, data = getattr(_STATE, "rows", None), getattr(_STATE, "data", None)
+    if rows is not None and data is not None:
+        for c in kept:  # a column the function reassigned in its input row (and did not return)
+            if (
+                c not in new
+                and c in data
+                and any(c in r and r[c] is not data[c][i] for i, r in enumerate(rows))
+            ):
+                new[c] = _as_left(step, base, c)
     return _merge(step, base, new, {k: n for k in new})
 
 
@@ -681,7 +908,9 @@ def python_map_frame(step: st.PythonMap, upstream: pl.LazyFrame) -> pl.LazyFrame
     """The lazy frame of a Python map/filter step over ``upstream`` (compile rule of :class:`PythonMap`)."""
     from polars.io.plugins import register_io_source
 
-    if step.num_proc:
+    from polards.core.map_cache import has_shards
+
+    if step.num_proc or has_shards(step):  # worker processes, or the shards an earlier num_proc run cached
         from polards.core.map_workers import parallel_frame
 
         return parallel_frame(step, upstream)

@@ -6,20 +6,77 @@ from collections.abc import Sequence
 from typing import Any
 
 from polards.core import steps as st
+from polards.dataset.formatting import FormatSpec
 from polards.exceptions import InvalidArgumentError
-from polards.features import Features
+from polards.features import Features, LargeList, List, Value
 
 
-def _aligned_features(dsets: Sequence[Any]) -> Features:
-    first = dsets[0].features
-    for d in dsets[1:]:
-        if set(d.features) != set(first):
-            msg = f"The features can't be aligned because the key {sorted(set(d.features) ^ set(first))} of features {d.features} has unexpected type."
-            raise InvalidArgumentError(
-                msg
-                + " Hint: datasets to concatenate need the same columns (use select_columns/rename_column)."
-            )
-    return first
+def _is_null_feature(feature: Any) -> bool:
+    """``Value("null")``, or a list of it (what an all-None or all-empty-list column infers to)."""
+    if isinstance(feature, Value):
+        return feature.dtype == "null"
+    if isinstance(feature, List | LargeList):
+        return _is_null_feature(feature.feature)
+    return False
+
+
+def _check_alignable(features_list: Sequence[Features | dict[str, Any]]) -> None:
+    """``datasets``' ``_check_if_features_can_be_aligned``: shared keys have equal features, or one is null."""
+    name2feature: dict[str, Any] = {}
+    for features in features_list:
+        for k, v in features.items():
+            if k not in name2feature or _is_null_feature(name2feature[k]):
+                name2feature[k] = v
+    for features in features_list:
+        for k, v in features.items():
+            if isinstance(v, dict) and isinstance(name2feature[k], dict):
+                _check_alignable([name2feature[k], v])
+            elif not _is_null_feature(v) and name2feature[k] != v:
+                raise InvalidArgumentError(
+                    f"The features can't be aligned because the key {k} of features {features} has unexpected "
+                    f'type - {v} (expected either {name2feature[k]} or Value("null").'
+                )
+
+
+def _aligned_features(features_list: Sequence[Features | dict[str, Any]]) -> dict[str, Any]:
+    """The union of the features, in order of first appearance; a null feature gives way to a typed one
+    (struct fields merged the same way), as ``datasets``' ``_align_features``."""
+    name2feature: dict[str, Any] = {}
+    for features in features_list:
+        for k, v in features.items():
+            if k in name2feature and isinstance(v, dict) and isinstance(name2feature[k], dict):
+                name2feature[k] = _aligned_features([name2feature[k], v])
+            elif k not in name2feature or _is_null_feature(name2feature[k]):
+                name2feature[k] = v
+    return name2feature
+
+
+def merge_infos(infos: Sequence[Any]) -> Any:
+    """``datasets``' ``DatasetInfo.from_merge``: ``None`` without infos, the first if all are equal, else one
+    whose description/citation/homepage/license join the distinct values (features dropped)."""
+    import copy
+    import dataclasses
+
+    given = [copy.deepcopy(i) for i in infos if i is not None]
+    if not given:
+        return None
+    if all(i == given[0] for i in given):
+        return given[0]
+    first = given[0]
+    if not dataclasses.is_dataclass(first):
+        return first
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(first):
+        if f.name in ("description", "citation", "homepage", "license"):
+            values = [getattr(i, f.name, "") or "" for i in given]
+            changes[f.name] = "\n\n".join(dict.fromkeys(values)).strip()
+        elif f.name in ("features", "supervised_keys"):
+            changes[f.name] = None
+        elif f.default is not dataclasses.MISSING:
+            changes[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            changes[f.name] = f.default_factory()
+    return dataclasses.replace(first, **changes)
 
 
 def concatenate_datasets(
@@ -54,10 +111,28 @@ def concatenate_datasets(
             )
         feats = Features({k: v for d in dsets for k, v in d.features.items()})
     else:
-        feats = _aligned_features(dsets)
-        dsets = [d if d.column_names == list(feats) else d.select_columns(list(feats)) for d in dsets]
+        features_list = [d.features for d in dsets]
+        if any(f != features_list[0] for f in features_list[1:]):
+            # as datasets: empty datasets take no part (their features need not align)
+            non_empty = [d for d in dsets if len(d) > 0]
+            if not non_empty:
+                return dsets[0]
+            dsets = non_empty
+            features_list = [d.features for d in dsets]
+        _check_alignable(features_list)
+        feats = Features(_aligned_features(features_list))
+    fmt = dsets[0]._format
+    if any(d.format != dsets[0].format for d in dsets[1:]):
+        fmt = "python"  # disparate formats: reset, as datasets does
+    elif isinstance(fmt, FormatSpec) and fmt.columns is not None:  # set again: only those columns formatted
+        cols = dsets[0].format["columns"]
+        fmt = FormatSpec(
+            str(fmt), cols, fmt.output_all_columns, fmt.kwargs, [c for c in feats if c not in cols]
+        )
+    if info is None:
+        info = merge_infos([d._info for d in dsets])  # as given (no default info is made up here)
     plan = (st.Concat(tuple(d._plan for d in dsets), axis=axis),)
-    out = Dataset(plan, None, split=split if split is not None else dsets[0].split, info=info)
+    out = Dataset(plan, None, format=fmt, split=split if split is not None else dsets[0].split, info=info)
     out._memo["features_hint"] = feats
     return out
 
@@ -85,3 +160,25 @@ def interleave_datasets(
         raise InvalidArgumentError("Unable to interleave a mix of Dataset and IterableDataset objects.")
     idx = interleave_indices([len(d) for d in dsets], probabilities, seed, stopping_strategy)
     return concatenate_datasets(dsets, info=info, split=split).select(idx)
+
+
+def add_item(ds: Any, item: dict[str, Any]) -> Any:
+    """``ds`` with one more row, as ``datasets``' ``add_item``: the item's types are inferred, a key new to the
+    dataset becomes a column (``None`` in the earlier rows), a key it lacks is ``None``; a shared key keeps the
+    dataset's feature unless that one is null (then the item's type introduces it).
+
+    >>> from polards import Dataset
+    >>> Dataset.from_dict({"a": [1]}).add_item({"a": 2, "b": "x"})[:]
+    {'a': [1, 2], 'b': [None, 'x']}
+    """
+    from polards.dataset import construct
+    from polards.dataset.dataset import Dataset
+
+    columns = {k: [v] for k, v in item.items()}
+    item_features = Features.from_polars_schema(construct.frame_from_columns(columns).schema)
+    aligned = _aligned_features([ds.features, item_features])
+    row = construct.frame_from_columns(columns, Features({k: aligned[k] for k in item}))
+    plan = (st.Concat((ds._plan, (st.Source(row.lazy(), "add_item"),)), axis=0),)
+    out = Dataset(plan, None, format=ds._format, split=ds.split, info=ds._info)
+    out._memo["features_hint"] = Features(aligned)
+    return out

@@ -20,7 +20,8 @@ from polards import exceptions
 from polards.exceptions import FeatureNotFoundError, FeatureTypeError, InvalidArgumentError
 from polards.features import Features
 from polards.features.features import encode_nested, needs_encoding
-from polards.features.types import to_arrow_type
+from polards.features.json_type import encode_json_field, mixed_type_paths, set_json_at
+from polards.features.types import feature_from_arrow, to_polars_arrow_type
 
 
 def _arrow_error(name: str, err: Exception) -> Exception:
@@ -48,15 +49,24 @@ def _values(values: Any) -> Any:
     return [v.tolist() if isinstance(v, np.ndarray) else v for v in values]
 
 
+def _storage(arr: pa.Array) -> pa.Array:
+    return arr.storage if isinstance(arr, pa.ExtensionArray) else arr
+
+
 def column_to_arrow(name: str, values: Any, feature: Any = None) -> pa.Array | pa.ChunkedArray:
     """One column as Arrow, typed by ``feature`` when given (encoding labels/media and, when Arrow refuses the
     raw values, applying ``datasets``' per-value ``encode_example``: ``str(1)``, ``int("3")``...)."""
+    raw = values
     values = _values(values)
     if isinstance(values, pa.Array | pa.ChunkedArray):
         if feature is None:
             return values
         try:
-            return values.cast(to_arrow_type(feature))
+            if hasattr(feature, "cast_storage"):  # ClassLabel names, Json text: datasets' cast_storage
+                chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+                cast = [_storage(feature.cast_storage(c)) for c in chunks]
+                values = pa.chunked_array(cast) if cast else values
+            return values.cast(to_polars_arrow_type(feature))
         except pa.ArrowException as e:
             raise _arrow_error(name, e) from e
     if feature is None:
@@ -64,15 +74,16 @@ def column_to_arrow(name: str, values: Any, feature: Any = None) -> pa.Array | p
             return pa.array(values)
         except (pa.ArrowException, OverflowError) as e:
             raise _arrow_error(name, e) from e
-    typ = to_arrow_type(feature)
+    typ = to_polars_arrow_type(feature)
     if not needs_encoding(feature):
         try:
             return pa.array(values, type=typ)
         except (pa.ArrowException, OverflowError, TypeError, ValueError):
             pass  # fall back to per-value encoding, as datasets always does
-    encoded = [
-        encode_nested(feature, v) for v in (values.tolist() if isinstance(values, np.ndarray) else values)
-    ]
+    items = values.tolist() if isinstance(values, np.ndarray) else values
+    if isinstance(raw, list | tuple):  # a numpy array value (an image...) reaches encode_example as an array
+        items = [r if isinstance(r, np.ndarray) else v for r, v in zip(raw, items, strict=True)]
+    encoded = [encode_nested(feature, v) for v in items]
     try:
         return pa.array(encoded, type=typ)
     except (pa.ArrowException, OverflowError) as e:
@@ -105,6 +116,50 @@ def frame_from_columns(
     frame = pl.from_arrow(pa.table(arrays)) if arrays else pl.DataFrame()
     assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+def json_column(name: str, values: Any) -> tuple[pa.Array | pa.ChunkedArray, Any]:
+    """``datasets``' ``on_mixed_types="use_json"`` for one column: the fields whose values mix types (dicts with
+    differing keys, dicts or lists mixed with scalars, mixed scalars) become ``Json``; the rest keep their
+    Arrow type. Returns the column (as :func:`column_to_arrow` builds it) and its feature.
+
+    >>> json_column("c", [{"x": 1, "y": {"a": 1}}, {"x": 2, "y": {"b": 1}}])[1]
+    {'x': Value('int64'), 'y': Json(decode=True)}
+    """
+    values = _values(values)
+    if isinstance(values, pa.Array | pa.ChunkedArray | np.ndarray):
+        arr = column_to_arrow(name, values)
+        return arr, feature_from_arrow(arr.type)
+    paths = mixed_type_paths(list(values))
+    if not paths:
+        arr = column_to_arrow(name, values)
+        return arr, feature_from_arrow(arr.type)
+    encoded = list(values)
+    for path in paths:
+        encoded = [encode_json_field(v, path) for v in encoded]
+    try:
+        plain = pa.array(encoded)
+    except (pa.ArrowException, OverflowError) as e:
+        raise _arrow_error(name, e) from e
+    feature = set_json_at(feature_from_arrow(plain.type), paths)
+    return column_to_arrow(name, encoded, feature), feature
+
+
+def frame_with_json(columns: Mapping[str, Iterable[Any]]) -> tuple[pl.DataFrame, Features]:
+    """A DataFrame and its features from a dict of columns, mixed types stored as ``Json`` (see
+    :func:`json_column`); ``datasets``' ``from_dict(..., on_mixed_types="use_json")``.
+
+    >>> frame, features = frame_with_json({"a": [1, "x"], "b": [1, 2]})
+    >>> features, frame["a"].to_list()
+    ({'a': Json(decode=True), 'b': Value('int64')}, ['1', '"x"'])
+    """
+    built = {name: json_column(name, values) for name, values in columns.items()}
+    lengths = {k: len(v[0]) for k, v in built.items()}
+    if len(set(lengths.values())) > 1:
+        raise exceptions.ArrowValueError(f"Columns have different lengths: {lengths}")
+    frame = pl.from_arrow(pa.table({k: v[0] for k, v in built.items()})) if built else pl.DataFrame()
+    assert isinstance(frame, pl.DataFrame)
+    return frame, Features({k: v[1] for k, v in built.items()})
 
 
 def rows_to_columns(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
@@ -161,3 +216,42 @@ def generate_rows(
             raise FeatureTypeError(f"The generator must yield dicts (one per row), got {type(row).__name__}.")
         rows.append(row)
     return rows
+
+
+def polars_frame_features(schema: Mapping[str, pl.DataType]) -> Features:
+    """The features ``datasets`` gives a Polars frame: those of its Arrow export, so strings are
+    ``large_string``, lists ``LargeList`` and binary ``large_binary`` (the data reads back the same).
+
+    >>> polars_frame_features(pl.Schema({"s": pl.String, "l": pl.List(pl.Int64), "n": pl.Int32}))
+    {'s': Value('large_string'), 'l': LargeList(Value('int64')), 'n': Value('int32')}
+    """
+    try:
+        arrow_schema = pl.DataFrame(schema=pl.Schema(schema)).to_arrow().schema
+    except Exception:  # noqa: BLE001 - a dtype Arrow cannot hold (Object): Polars' own rule names it
+        return Features.from_polars_schema(schema)
+    return Features.from_arrow_schema(arrow_schema.remove_metadata())
+
+
+def cast_frame(lf: pl.LazyFrame, features: Features) -> pl.LazyFrame:
+    """``lf`` with its columns cast to ``features`` (``datasets``' ``from_polars(df, features=...)`` casts the
+    table): nothing to do when the dtypes already match; ``TypeError``/``ValueError`` when a cast cannot be made,
+    as ``datasets`` raises. Columns that do not match the features by name are left for the caller to refuse.
+
+    >>> from polards.features import Value
+    >>> cast_frame(pl.LazyFrame({"a": [1]}), Features({"a": Value("int32")})).collect_schema()
+    Schema([('a', Int32)])
+    """
+    from polards.features.cast import plan_cast
+
+    schema = lf.collect_schema()
+    if list(schema) != list(features) or features.to_polars_schema() == schema:
+        return lf
+    wrapped = [c for c, t in schema.items() if hasattr(pl, "Extension") and isinstance(t, pl.Extension)]
+    if wrapped:  # Arrow extension types (arrow.json, datasets' arrays): their storage, then the cast below
+        lf = lf.with_columns(pl.col(c).ext.storage() for c in wrapped)
+        schema = lf.collect_schema()
+        if features.to_polars_schema() == schema:
+            return lf
+    plan = plan_cast(lf, Features.from_polars_schema(schema), features)
+    plan.validate(lf)
+    return lf.with_columns(plan.exprs) if plan.exprs else lf

@@ -23,7 +23,7 @@ import polars as pl
 from polards.core import map_cache
 from polards.core import steps as st
 from polards.core.compile import Plan, append, compile_plan, count_rows, describe, known_prefix
-from polards.core.udf import as_exprs, make_step
+from polards.core.udf import MapFeatures, as_exprs, make_step
 from polards.dataset import construct, formatting, render
 from polards.exceptions import (
     ColumnExistsError,
@@ -35,6 +35,7 @@ from polards.exceptions import (
 from polards.features import ClassLabel, Features
 from polards.features.types import to_polars_dtype
 
+_BATCH_SHORT = "__polards_batch_short__"  # batch(by_column, drop_last_batch): a short last input batch
 RANDOM_ACCESS_COLLECT_AFTER = 8  # row lookups served by slice pushdown before the plan is collected once
 
 
@@ -47,7 +48,7 @@ def _as_list(cols: str | Iterable[str] | None) -> list[str]:
 class Dataset:
     """A map-style dataset: ``len``, random access, and lazy ``datasets``-style verbs."""
 
-    __slots__ = ("_plan", "_features", "_format", "_memo", "split", "info")
+    __slots__ = ("_plan", "_features", "_format", "_memo", "split", "_info")
 
     def __init__(
         self,
@@ -63,7 +64,7 @@ class Dataset:
         self._format = format
         self._memo: dict[str, Any] = {}
         self.split = split
-        self.info = info
+        self._info = info  # None: a default DatasetInfo is made when first asked (see ``info``)
 
     # ----------------------------------------------------------------------------------------- construction
     @classmethod
@@ -101,6 +102,10 @@ class Dataset:
                 source = pa.input_stream(path) if in_memory else pa.memory_map(path)
                 return pa.ipc.open_stream(source).read_all()
             except pa.ArrowInvalid as exc:
+                try:  # an Arrow IPC *file* (polards' own map cache files before they used datasets' layout)
+                    return pa.ipc.open_file(pa.memory_map(path)).read_all()
+                except pa.ArrowInvalid:
+                    pass
                 raise MalformedFileError(f"{path} is not an Arrow IPC stream file: {exc}") from exc
 
         table = read(filename)
@@ -124,8 +129,6 @@ class Dataset:
         files = () if in_memory else (filename,)
         ds = cls((st.Source(lf, f"arrow {filename}", files, "arrow"),), features, split=split, info=info)
         ds._memo["arrow_table"] = table  # the buffers the frame may share (kept alive with the dataset)
-        if not in_memory:
-            ds._memo["cache_files"] = [filename]
         if indices_filename is not None:
             indices = read(indices_filename).column("indices").to_pylist()
             ds = ds.select(indices)
@@ -135,8 +138,13 @@ class Dataset:
     def from_polars(
         cls, data: pl.DataFrame | pl.LazyFrame, features: Features | None = None, **kw: Any
     ) -> Dataset:
-        """Wrap a Polars DataFrame or LazyFrame (nothing is collected)."""
+        """Wrap a Polars DataFrame or LazyFrame (nothing is collected). Without ``features``, those of the frame's
+        Arrow export, as ``datasets``: strings are ``Value("large_string")``, lists ``LargeList``."""
         lf = data.lazy()
+        if features is None:
+            features = construct.polars_frame_features(lf.collect_schema())
+        else:  # datasets casts the table to the features
+            lf = construct.cast_frame(lf, features)
         ds = cls((st.Source(lf, "polars frame"),), features, **kw)
         if features is not None:
             ds._check_features(features)
@@ -153,18 +161,21 @@ class Dataset:
     ) -> Dataset:
         """From a dict of columns (like ``datasets.Dataset.from_dict``): NaN stays NaN, a column mixing types
         raises pyarrow's error (as a polards subclass naming the column), ``features`` encode labels/images."""
-        if on_mixed_types is not None:
-            raise NotImplementedError(
-                f"on_mixed_types={on_mixed_types!r} (datasets' Json feature) is not supported by polards."
-            )
+        if on_mixed_types not in (None, "use_json"):
+            raise InvalidArgumentError(f"on_mixed_types must be 'use_json' or None, got {on_mixed_types!r}")
         features = construct.features_for(features, info)
         mapping = dict(mapping)
         if not mapping and features:
             frame = pl.DataFrame(schema=features.to_polars_schema())
+        elif on_mixed_types == "use_json" and features is None:  # mixed types stored as Json
+            frame, features = construct.frame_with_json(mapping)
         else:
             frame = construct.frame_from_columns(mapping, features)
-        if features is not None:
-            features = Features({k: features[k] for k in frame.columns})
+        features = (
+            Features({k: features[k] for k in frame.columns})
+            if features is not None
+            else Features.from_polars_schema(frame.schema)  # Arrow's types of the values: string, not large
+        )
         return cls.from_polars(frame, features, split=split, info=info)
 
     @classmethod
@@ -241,7 +252,8 @@ class Dataset:
         keep_in_memory: bool = False,
         **opts: Any,
     ) -> Dataset:
-        # cache_dir/keep_in_memory: files are scanned lazily, there is no Arrow cache to place or fill
+        # cache_dir: files are scanned lazily, there is no Arrow cache to place; keep_in_memory=True reads the
+        # rows into Arrow memory now (polards.dataset.cache.load_into_memory), as datasets
         from polards.io.read import expand_paths, scan_files
 
         files = expand_paths(paths)
@@ -258,7 +270,12 @@ class Dataset:
                 if list(features) != ds.column_names
                 else features
             )
-        return ds.select_columns(list(columns)) if columns else ds
+        ds = ds.select_columns(list(columns)) if columns else ds
+        if keep_in_memory:
+            from polards.dataset.cache import load_into_memory
+
+            return load_into_memory(ds)
+        return ds
 
     @classmethod
     def from_parquet(
@@ -291,14 +308,14 @@ class Dataset:
     ) -> Dataset:
         """A new handle: the plan one step longer; features kept where each column's dtype is unchanged."""
         new_plan = plan if plan is not None else append(self._plan, step)
-        out = Dataset(new_plan, None, format=self._format, split=self.split, info=self.info)
+        out = Dataset(new_plan, None, format=self._format, split=self.split, info=self._info)
         # the parent itself, not its features: asking for them could run a Python map's schema inference now
         out._memo["features_hint"] = features if features is not None else self
         out._memo["features_exact"] = features is not None
         return out
 
     def _with_features(self, features: Features) -> Dataset:
-        out = Dataset(self._plan, features, format=self._format, split=self.split, info=self.info)
+        out = Dataset(self._plan, features, format=self._format, split=self.split, info=self._info)
         out._memo.update({k: v for k, v in self._memo.items() if k in ("len",)})
         return out
 
@@ -349,6 +366,26 @@ class Dataset:
         return self._features.copy()  # a copy, as datasets gives: editing it must not change this dataset
 
     @property
+    def info(self) -> Any:
+        """``datasets``' ``DatasetInfo`` (description, citation, ...): the one given at construction, else an
+        empty one; its ``features`` are always this dataset's features, as in ``datasets``."""
+        import copy
+
+        from polards.compat.info import DatasetInfo
+
+        if self._info is None:
+            self._info = DatasetInfo()
+        features = self.features
+        if getattr(self._info, "features", None) != features:
+            self._info = copy.copy(self._info)  # never retarget an info object another handle shares
+            self._info.features = features
+        return self._info
+
+    @info.setter
+    def info(self, value: Any) -> None:
+        self._info = value
+
+    @property
     def column_names(self) -> list[str]:
         return list(self.features)
 
@@ -367,9 +404,11 @@ class Dataset:
     @property
     def format(self) -> dict[str, Any]:
         """``datasets``' format dict: ``type``, ``format_kwargs``, ``columns``, ``output_all_columns``."""
-        return formatting.check_format(self._format).as_dict(self.column_names) if not isinstance(
-            self._format, formatting.FormatSpec
-        ) else self._format.as_dict(self.column_names)
+        return (
+            formatting.check_format(self._format).as_dict(self.column_names)
+            if not isinstance(self._format, formatting.FormatSpec)
+            else self._format.as_dict(self.column_names)
+        )
 
     def __len__(self) -> int:
         if "len" not in self._memo:
@@ -400,6 +439,8 @@ class Dataset:
             if key not in feats:
                 hint = ColumnNotFoundError.from_names([key], feats).args[0].partition("\n")[2]
                 raise ColumnNotFoundError(f"Column {key!r} doesn't exist." + (f"\n{hint}" if hint else ""))
+            if self._format == "custom":  # as datasets: the transform may need every column, then pick one
+                return formatting.format_batch(self._frame(), self._format, feats)[key]
             series = (
                 self._memo["frame"].get_column(key)
                 if "frame" in self._memo
@@ -515,9 +556,12 @@ class Dataset:
 
     def to_pandas(self, batch_size: int | None = None, batched: bool = False) -> Any:
         """A pandas DataFrame; with ``batched=True`` an iterator of them (``batch_size`` rows, default 1000)."""
+        from polards.features.features import decode_json_pandas  # Json columns decoded, as datasets
+
+        features = self.features
         if batched:
-            return (df.to_pandas() for df in self._batches(batch_size or 1000))
-        return self._frame().to_pandas()
+            return (decode_json_pandas(df.to_pandas(), features) for df in self._batches(batch_size or 1000))
+        return decode_json_pandas(self._frame().to_pandas(), features)
 
     def to_list(self) -> list[dict[str, Any]]:
         data = formatting.format_batch(self._frame(), "python", self.features)
@@ -528,7 +572,9 @@ class Dataset:
         """``{column: values}``; with ``batched=True`` an iterator of such dicts (``batch_size`` rows, default 1000)."""
         if batched:
             features = self.features
-            return (formatting.format_batch(df, "python", features) for df in self._batches(batch_size or 1000))
+            return (
+                formatting.format_batch(df, "python", features) for df in self._batches(batch_size or 1000)
+            )
         return formatting.format_batch(self._frame(), "python", self.features)
 
     def to_parquet(
@@ -602,8 +648,9 @@ class Dataset:
         from polards.dataset.iterable import IterableDataset
 
         n = len(self)
-        bounds = [(i * n // num_shards, (i + 1) * n // num_shards) for i in range(num_shards)]
-        shards = [self.select(range(a, b)).lazy() for a, b in bounds]
+        div, mod = divmod(n, num_shards)  # datasets' contiguous shards: the first ``mod`` are one row longer
+        starts = [div * i + min(i, mod) for i in range(num_shards + 1)]
+        shards = [self.select(range(starts[i], starts[i + 1])).lazy() for i in range(num_shards)]
         return IterableDataset.from_shards(shards, self.features)
 
     # --------------------------------------------------------------------------------------------- formats
@@ -617,7 +664,7 @@ class Dataset:
         """A handle returning rows in ``type``; ``columns`` formats only those (the others are left out of rows
         unless ``output_all_columns``); the dataset keeps every column, as in ``datasets``."""
         fmt = formatting.check_format(type, columns, output_all_columns, self.column_names, **format_kwargs)
-        out = Dataset(self._plan, self._features, format=fmt, split=self.split, info=self.info)
+        out = Dataset(self._plan, self._features, format=fmt, split=self.split, info=self._info)
         out._memo = self._memo
         return out
 
@@ -656,6 +703,38 @@ class Dataset:
 
     def reset_format(self) -> None:
         self._format = "python"
+
+    def set_transform(
+        self,
+        transform: Callable[[dict[str, list[Any]]], Any] | None,
+        columns: Sequence[str] | None = None,
+        output_all_columns: bool = False,
+    ) -> None:
+        """In place: rows, batches and columns come as ``transform(python_batch)`` (``datasets``' ``"custom"``
+        format); ``columns`` limits what the transform sees (the rest only with ``output_all_columns``).
+
+        >>> from polards import Dataset
+        >>> ds = Dataset.from_dict({"a": ["x", "y"], "n": [1, 2]})
+        >>> ds.set_transform(lambda b: {k: [str(v).upper() for v in vs] for k, vs in b.items()}, columns=["a"])
+        >>> ds[0], ds.format["type"]
+        ({'a': 'X'}, 'custom')
+        """
+        self.set_format("custom", columns, output_all_columns, transform=transform)
+
+    def with_transform(
+        self,
+        transform: Callable[[dict[str, list[Any]]], Any] | None,
+        columns: Sequence[str] | None = None,
+        output_all_columns: bool = False,
+    ) -> Dataset:
+        """A new handle with ``set_transform(transform, columns, output_all_columns)``; this one is unchanged."""
+        return self.with_format("custom", columns, output_all_columns, transform=transform)
+
+    def align_labels_with_mapping(self, label2id: dict[str, int], label_column: str) -> Dataset:
+        """Re-number a ``ClassLabel`` column to ``label2id`` (names compared lowercased), as ``datasets``."""
+        from polards.dataset.dataset_dict import align_labels
+
+        return align_labels(self, label2id, label_column)
 
     # ---------------------------------------------------------------------------------------------- rows
     def _check_indices(self, indices: Any) -> np.ndarray:
@@ -755,6 +834,7 @@ class Dataset:
             with_rank=with_rank,
             writer_batch_size=writer_batch_size,
             num_proc=num_proc,
+            input_format=(self._format, self.features),  # a formatted dataset passes formatted inputs
         )
         map_cache.set_options(
             step,
@@ -765,7 +845,10 @@ class Dataset:
             suffix_template=suffix_template,
         )
         step.memo["desc"] = desc
-        return self._with(step)
+        out = self._with(step)
+        if step.num_proc:  # as datasets, the workers run at filter() time (one that dies raises here)
+            out.lazy()
+        return out
 
     def map(
         self,
@@ -809,11 +892,14 @@ class Dataset:
         self._require(remove)
         if function is None:
             out = self.remove_columns(remove) if remove else self
-            if cache_file_name is not None and not keep_in_memory:  # datasets writes the rows there, now
-                from polards.dataset.disk import write_arrow_stream
+            if cache_file_name is not None:  # datasets writes the rows there, now
+                from polards.dataset.cache import to_cache_file
 
-                write_arrow_stream(out, os.fspath(cache_file_name))
-                return Dataset.from_file(os.fspath(cache_file_name), split=self.split)
+                return to_cache_file(self, out, os.fspath(cache_file_name), load_from_cache_file)
+            if keep_in_memory:  # datasets copies the rows into an in-memory table
+                from polards.dataset.cache import load_into_memory
+
+                return load_into_memory(out)
         elif (exprs := as_exprs(function)) is not None:
             out = self._with(st.WithColumns(tuple(exprs), "map"))
             kept = [
@@ -835,17 +921,28 @@ class Dataset:
                 try_original_type=try_original_type,
                 writer_batch_size=writer_batch_size,
                 num_proc=num_proc,
+                on_mixed_types=on_mixed_types,
+                input_format=(self._format, self.features),  # a formatted dataset passes formatted inputs
             )
+            explicit = cache_file_name is not None  # written below, at map() time, in datasets' layout
             map_cache.set_options(
                 step,
                 load_from_cache_file,
-                cache_file_name,
-                keep_in_memory=keep_in_memory,
+                None if explicit else cache_file_name,
+                keep_in_memory=keep_in_memory or explicit,
                 fingerprint=new_fingerprint,
                 suffix_template=suffix_template,
             )
             step.memo["desc"] = desc
             out = self._with(step)
+            out._memo["features_hint"] = MapFeatures(self, step)  # Json columns, returned tables' types
+            if step.num_proc:  # as datasets, the workers run at map() time (one that dies raises here)
+                out.lazy()
+            if explicit:
+                from polards.dataset.cache import to_cache_file
+
+                out = out.cast(features) if features is not None else out
+                return to_cache_file(self, out, os.fspath(cache_file_name), load_from_cache_file)
         return out.cast(features) if features is not None else out
 
     def with_columns(self, *exprs: pl.Expr, **named: pl.Expr) -> Dataset:
@@ -882,25 +979,58 @@ class Dataset:
             return self.select(range(start, start + div + (1 if index < mod else 0)))
         return self.select(np.arange(index, n, num_shards))
 
-    def batch(self, batch_size: int, drop_last_batch: bool = False, **kw: Any) -> Dataset:
-        """Each row becomes a batch of ``batch_size`` rows (columns become lists)."""
+    def batch(
+        self,
+        batch_size: int | None = None,
+        by_column: str | Sequence[str] | None = None,
+        drop_last_batch: bool = False,
+        num_proc: int | None = None,
+        new_fingerprint: str | None = None,
+    ) -> Dataset:
+        """Each row becomes a batch (columns become lists): of ``batch_size`` rows, or with ``by_column`` of a
+        run of consecutive rows sharing the value(s) of that column (or columns), as ``datasets``.
+
+        >>> from polards import Dataset
+        >>> Dataset.from_dict({"k": ["a", "a", "b", "a"], "v": [1, 2, 3, 4]}).batch(by_column="k")["v"]
+        [[1, 2], [3], [4]]
+        """
+        if batch_size is None and by_column is None:
+            raise InvalidArgumentError("IterableDataset.batch() misses `batch_size` or `by_column` argument.")
+        if by_column is not None and num_proc:
+            raise NotImplementedError("Multiprocessed batching by column is not implemented yet")
         cols = self.column_names
-        grp = pl.int_range(pl.len()) // batch_size
+        keys = _as_list(by_column)
+        missing = [k for k in keys if k not in cols]
+        if missing:  # datasets fails looking the column up in the Arrow table: a KeyError
+            from polards.exceptions import FeatureNotFoundError
+
+            raise FeatureNotFoundError(f"batch(by_column=...): column {missing[0]!r} not in {cols}")
+        if keys:
+            # a new run starts where any key differs from the row before (a null never starts one, as in datasets)
+            starts = pl.any_horizontal([(pl.col(k) != pl.col(k).shift(1)).fill_null(False) for k in keys])
+            grp = starts.cum_sum()
+        else:
+            grp = pl.int_range(pl.len()) // batch_size
 
         def batcher(lf: pl.LazyFrame) -> pl.LazyFrame:
-            out = (
-                lf.with_columns(grp.alias(st.INDEX_COLUMN))
-                .group_by(st.INDEX_COLUMN, maintain_order=True)
-                .agg(cols)
-            )
-            if drop_last_batch:
+            lf = lf.with_columns(grp.alias(st.INDEX_COLUMN))
+            if keys and drop_last_batch and batch_size:
+                # datasets drops the last short input batch, and then the run still open at its end
+                n = pl.len()
+                short = (n % batch_size != 0).alias(_BATCH_SHORT)
+                lf = lf.with_columns(short).filter(pl.int_range(pl.len()) < n - n % batch_size)
+                last_run = pl.col(st.INDEX_COLUMN) == pl.col(st.INDEX_COLUMN).max()
+                lf = lf.filter(~(pl.col(_BATCH_SHORT) & last_run))
+            out = lf.group_by(st.INDEX_COLUMN, maintain_order=True).agg(cols)
+            if drop_last_batch and not keys:
                 out = out.filter(pl.col(cols[0]).list.len() == batch_size)
             return out.drop(st.INDEX_COLUMN)
 
         from polards.features import List
 
         feats = Features({c: List(f) for c, f in self.features.items()})  # ClassLabel kept, as datasets
-        return self._with(st.LazyFn(batcher, f"batch({batch_size})", row_local=False), features=feats)
+        label = f"batch(by_column={keys})" if keys else f"batch({batch_size})"
+        return self._with(st.LazyFn(batcher, label, row_local=False), features=feats)
 
     def train_test_split(
         self,
@@ -916,15 +1046,11 @@ class Dataset:
 
         return train_test_split(self, test_size, train_size, shuffle, stratify_by_column, seed, generator)
 
-    def add_item(self, item: Mapping[str, Any]) -> Dataset:
-        from polards.dataset.combine import concatenate_datasets
+    def add_item(self, item: Mapping[str, Any], new_fingerprint: str | None = None) -> Dataset:
+        """One more row at the end; new keys become columns, as ``datasets`` (see ``combine.add_item``)."""
+        from polards.dataset.combine import add_item
 
-        other = Dataset.from_polars(
-            construct.frame_from_columns({k: [item.get(k)] for k in self.column_names}, self.features).cast(
-                dict(self.features.to_polars_schema())
-            )
-        )
-        return concatenate_datasets([self, other._with_features(self.features)])
+        return add_item(self, dict(item))
 
     # ------------------------------------------------------------------------------------------- columns
     def select_columns(self, column_names: str | Sequence[str], **kw: Any) -> Dataset:
@@ -959,7 +1085,10 @@ class Dataset:
                 )
                 raise ColumnExistsError(msg)
         feats = Features({column_mapping.get(k, k): v for k, v in self.features.items()})
-        return self._with(st.Rename(tuple(column_mapping.items())), features=feats)
+        out = self._with(st.Rename(tuple(column_mapping.items())), features=feats)
+        if isinstance(self._format, formatting.FormatSpec):  # a formatted column stays formatted, renamed
+            out._format = self._format.renamed(column_mapping)
+        return out
 
     def add_column(
         self, name: str, column: Sequence[Any] | pl.Series | np.ndarray, feature: Any = None, **kw: Any
@@ -1083,10 +1212,29 @@ class Dataset:
 
     @property
     def cache_files(self) -> list[dict[str, str]]:
-        """The cache files this dataset reads or wrote, as ``datasets``: ``[{"filename": path}, ...]``."""
+        """The Arrow files this dataset's rows are read from, as ``datasets``: ``[{"filename": path}, ...]``
+        (``from_file``/``load_from_disk``/``cache()`` files and map/filter cache files; a scanned parquet,
+        json or csv source has none). Writes the pending cache entries of file-backed Python steps first
+        (``datasets`` wrote them at ``map()`` time): see :func:`polards.dataset.cache.cache_files`."""
         from polards.dataset.cache import cache_files
 
         return [{"filename": f} for f in cache_files(self)]
+
+    @property
+    def dataset_size(self) -> int | None:
+        """``info.dataset_size``: the Arrow bytes of the loaded splits in ``datasets``' types (``None`` without
+        an info that knows it; measured on first use for ``load_dataset`` results: :mod:`polards.loading.sizes`)."""
+        return getattr(self.info, "dataset_size", None)
+
+    @property
+    def download_size(self) -> int | None:
+        """``info.download_size``: the bytes of the data files ``load_dataset`` read (``None`` if unknown)."""
+        return getattr(self.info, "download_size", None)
+
+    @property
+    def size_in_bytes(self) -> int | None:
+        """``info.size_in_bytes``: ``dataset_size + download_size`` (``None`` if both are unknown)."""
+        return getattr(self.info, "size_in_bytes", None)
 
     @property
     def _fingerprint(self) -> str | None:

@@ -24,20 +24,27 @@ import polars as pl
 
 from polards.exceptions import FeatureTypeError, InvalidArgumentError
 from polards.features import Features
-from polards.features.features import decode_nested
+from polards.features.features import decode_json_pandas, decode_nested, requires_decoding
 from polards.features.types import Audio, Image, LargeList, List, feature_from_polars
 
-FORMATS = ("python", "numpy", "polars", "arrow", "pandas")
+FORMATS = ("python", "numpy", "polars", "arrow", "pandas", "custom")
 _SHORT = {"np": "numpy", "pl": "polars", "pa": "arrow", "pyarrow": "arrow", "pd": "pandas"}
 
 
 class FormatSpec(str):
     """A format name (compares equal to ``"numpy"``...) carrying ``datasets``' ``columns``,
-    ``output_all_columns`` and ``format_kwargs``, so it travels with the dataset like the plain name did."""
+    ``output_all_columns`` and ``format_kwargs``, so it travels with the dataset like the plain name did.
+
+    ``datasets`` re-applies a format after each transform with *new formatted columns = all columns - previously
+    unformatted columns* (a column a ``map`` adds is formatted, a renamed one stays formatted). ``unformatted``
+    holds the columns left out when the format was set, so the formatted ones follow the dataset's current
+    columns without computing them at every step (a Python map's output columns are known only once it runs).
+    """
 
     columns: list[str] | None
     output_all_columns: bool
     kwargs: dict[str, Any]
+    unformatted: frozenset[str] | None
 
     def __new__(
         cls,
@@ -45,19 +52,43 @@ class FormatSpec(str):
         columns: Iterable[str] | None = None,
         output_all_columns: bool = False,
         kwargs: Mapping[str, Any] | None = None,
+        unformatted: Iterable[str] | None = None,
     ) -> FormatSpec:
         out = super().__new__(cls, kind)
         out.columns = None if columns is None else list(columns)
         out.output_all_columns = bool(output_all_columns)
         out.kwargs = dict(kwargs or {})
+        out.unformatted = None if unformatted is None or columns is None else frozenset(unformatted)
         return out
 
+    def formatted(self, column_names: Iterable[str]) -> list[str] | None:
+        """The formatted columns among ``column_names`` (in their order); ``None``: all of them."""
+        if self.columns is None:
+            return None
+        if self.unformatted is None:
+            return [c for c in column_names if c in self.columns]
+        return [c for c in column_names if c not in self.unformatted]
+
+    def renamed(self, mapping: Mapping[str, str]) -> FormatSpec:
+        """The same format after ``rename_columns(mapping)``."""
+        if self.columns is None:
+            return self
+        rename = [mapping.get(c, c) for c in self.columns]
+        rest = None if self.unformatted is None else [mapping.get(c, c) for c in self.unformatted]
+        return FormatSpec(str(self), rename, self.output_all_columns, self.kwargs, rest)
+
     def as_dict(self, column_names: list[str]) -> dict[str, Any]:
-        """``datasets``' ``Dataset.format``."""
+        """``datasets``' ``Dataset.format`` (the formatted columns in the order they were given while that set
+        is unchanged, else sorted, as ``datasets``' ``transmit_format`` leaves them)."""
+        columns = list(column_names)
+        if self.columns is not None:
+            kept = [c for c in self.columns if c in column_names]
+            now = self.formatted(column_names) or []
+            columns = kept if set(kept) == set(now) else sorted(now)
         return {
             "type": None if self == "python" else str(self),
             "format_kwargs": dict(self.kwargs),
-            "columns": list(column_names) if self.columns is None else list(self.columns),
+            "columns": columns,
             "output_all_columns": self.output_all_columns,
         }
 
@@ -69,7 +100,12 @@ def check_format(
     column_names: Iterable[str] | None = None,
     **kwargs: Any,
 ) -> FormatSpec:
-    """The format named ``kind`` (``None`` is python); ``columns`` checked against ``column_names`` when given."""
+    """The format named ``kind`` (``None`` is python); ``columns`` checked against ``column_names`` when given.
+
+    ``format_kwargs={...}`` is merged into the keywords (so ``set_format(**ds.format)`` round-trips, as in
+    ``datasets``); ``"custom"`` (``set_transform``) needs a ``transform`` keyword.
+    """
+    kwargs.update(kwargs.pop("format_kwargs", None) or {})
     kind = "python" if kind is None else str(kind)
     kind = _SHORT.get(kind, kind)
     if kind not in FORMATS:
@@ -83,7 +119,10 @@ def check_format(
             raise InvalidArgumentError(
                 f"Columns {missing} not in the dataset. Current columns in the dataset: {known}"
             )
-    return FormatSpec(kind, cols, output_all_columns, kwargs)
+    if kind == "custom" and "transform" not in kwargs:
+        raise TypeError("The 'custom' format needs a 'transform' keyword argument (see set_transform).")
+    rest = None if cols is None or column_names is None else [c for c in column_names if c not in cols]
+    return FormatSpec(kind, cols, output_all_columns, kwargs, rest)
 
 
 def _spec(kind: str) -> FormatSpec:
@@ -97,7 +136,7 @@ def _requires_decoding(feature: Any) -> bool:
         return _requires_decoding(feature[0])
     if isinstance(feature, List | LargeList):
         return _requires_decoding(feature.feature)
-    return isinstance(feature, Image | Audio) and feature.decode
+    return isinstance(feature, Image | Audio) and feature.decode or requires_decoding(feature)
 
 
 def _decode_columns(data: dict[str, Any], features: Features) -> dict[str, Any]:
@@ -114,10 +153,10 @@ def _decode(df: pl.DataFrame, features: Features) -> dict[str, list[Any]]:
 
 def _split(df: pl.DataFrame, spec: FormatSpec) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """The columns to format and (for ``output_all_columns``) the rest, in the table's order."""
-    if spec.columns is None:
+    keep = spec.formatted(df.columns)
+    if keep is None:
         return df, None
-    keep = [c for c in df.columns if c in spec.columns]
-    rest = [c for c in df.columns if c not in spec.columns]
+    rest = [c for c in df.columns if c not in keep]
     return df.select(keep), (df.select(rest) if spec.output_all_columns else None)
 
 
@@ -133,12 +172,48 @@ def _with_rest(out: Any, rest: pl.DataFrame | None, features: Features, row: boo
     return out
 
 
+def _custom_batch(df: pl.DataFrame, spec: FormatSpec, features: Features) -> Any:
+    """``datasets``' ``CustomFormatter.format_batch``: the transform of the decoded python batch."""
+    return spec.kwargs["transform"](_decode(df, features))
+
+
+def _custom_row(df: pl.DataFrame, spec: FormatSpec, features: Features) -> Any:
+    batch = _custom_batch(df, spec, features)
+    try:
+        return {k: v[0] for k, v in batch.items()}
+    except Exception as exc:
+        raise TypeError(
+            f"Custom formatting function must return a dict of sequences to be able to pick a row, but got {batch}"
+        ) from exc
+
+
+def _custom_column(s: pl.Series, spec: FormatSpec, features: Features) -> Any:
+    batch = _custom_batch(s.to_frame(), spec, features)
+    if not hasattr(batch, "keys"):
+        raise TypeError(
+            f"Custom formatting function must return a dict to be able to pick a row, but got {batch}"
+        )
+    if len(batch.keys()) > 1:
+        raise TypeError(
+            "Tried to query a column but the custom formatting function returns too many columns. "
+            f"Only one column was expected but got columns {list(batch.keys())}."
+        )
+    try:
+        return batch[s.name]
+    except Exception as exc:
+        raise TypeError(
+            f"Custom formatting function must return a dict to be able to pick a row, but got {batch}"
+        ) from exc
+
+
 def format_row(df: pl.DataFrame, kind: str, features: Features) -> Any:
     """One row (a 1-row frame) in the given format."""
     spec = _spec(kind)
     part, rest = _split(df, spec)
-    if spec == "python":
-        out: Any = {k: v[0] for k, v in _decode(part, features).items()}
+    if spec == "custom":
+        out: Any = _custom_row(part, spec, features)
+    elif spec == "python":
+        out = {k: v[0] for k, v in _decode(part, features).items()}
     elif spec == "numpy":
         out = {k: _tensorize_nested(v[0]) for k, v in _numpy_batch(part, features).items()}
     else:
@@ -150,8 +225,10 @@ def format_batch(df: pl.DataFrame, kind: str, features: Features) -> Any:
     """A batch (dict of columns for python/numpy; a table for polars/arrow/pandas)."""
     spec = _spec(kind)
     part, rest = _split(df, spec)
-    if spec == "python":
-        out: Any = _decode(part, features)
+    if spec == "custom":
+        out: Any = _custom_batch(part, spec, features)
+    elif spec == "python":
+        out = _decode(part, features)
     elif spec == "numpy":
         out = {k: _consolidate(_tensorize_nested(v)) for k, v in _numpy_batch(part, features).items()}
     else:
@@ -164,21 +241,23 @@ def _format_table(df: pl.DataFrame, spec: str, features: Features) -> Any:
         return df
     if spec == "arrow":
         return hf_arrow_table(df, features)
-    return df.to_pandas()
+    return decode_json_pandas(df.to_pandas(), features)  # Json columns decoded, as datasets
 
 
 def format_column(s: pl.Series, kind: str, features: Features) -> Any:
     """One column; a column outside ``columns=`` comes as python values (as ``datasets``)."""
     spec = _spec(kind)
-    if spec == "python" or (spec.columns is not None and s.name not in spec.columns):
+    if spec == "python" or spec.formatted([s.name]) == []:
         return _decode(s.to_frame(), features)[s.name]
+    if spec == "custom":
+        return _custom_column(s, spec, features)
     if spec == "numpy":
         return _consolidate(_tensorize_nested(_numpy_batch(s.to_frame(), features)[s.name]))
     if spec == "polars":
         return s
     if spec == "arrow":
         return hf_arrow_table(s.to_frame(), features).column(0)
-    return s.to_pandas()
+    return decode_json_pandas(s.to_frame().to_pandas(), features)[s.name]
 
 
 # ---------------------------------------------------------------------------------------- datasets' Arrow types

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from polards.exceptions import InvalidArgumentError
+from polards.features import ClassLabel
 
 
 def _sizes(n: int, test_size: float | int | None, train_size: float | int | None) -> tuple[int, int]:
@@ -37,15 +38,21 @@ def _sizes(n: int, test_size: float | int | None, train_size: float | int | None
 
 
 def _stratified(
-    labels: np.ndarray, n_train: int, n_test: int, rng: np.random.Generator
+    labels: np.ndarray, n_train: int, n_test: int, rng: np.random.Generator, column: str = "the stratify"
 ) -> tuple[np.ndarray, np.ndarray]:
     """``datasets``' stratified shuffle split (one iteration of sklearn's StratifiedShuffleSplit)."""
     classes, y = np.unique(labels, return_inverse=True)
     counts = np.bincount(y)
     if counts.min() < 2:
         raise InvalidArgumentError(
-            "The least populated class in the stratify column has only 1 member, which is too few."
+            f"The least populated class in {column} column has only 1 member, which is too few. "
+            "The minimum number of groups for any class cannot be less than 2."
         )
+    for name, size in (("train_size", n_train), ("test_size", n_test)):
+        if size < len(classes):
+            raise InvalidArgumentError(
+                f"The {name} = {size} should be greater or equal to the number of classes = {len(classes)}"
+            )
     class_indices = np.split(np.argsort(y, kind="mergesort"), np.cumsum(counts)[:-1])
     n_i = _approximate_mode(counts, n_train, rng)
     t_i = _approximate_mode(counts - n_i, n_test, rng)
@@ -97,8 +104,14 @@ def train_test_split(
     rng = generator if generator is not None else np.random.default_rng(seed)
     if stratify_by_column is not None:
         ds._require([stratify_by_column])
-        labels = np.asarray(ds[stratify_by_column])
-        train_idx, test_idx = _stratified(labels, n_train, n_test, rng)
+        feature = ds.features[stratify_by_column]
+        if not isinstance(feature, ClassLabel):
+            raise InvalidArgumentError(
+                "Stratifying by column is only supported for ClassLabel column, and column "
+                f"{stratify_by_column} is {type(feature).__name__}."
+            )
+        labels = np.asarray(ds.lazy().select(stratify_by_column).collect().to_series().to_numpy())
+        train_idx, test_idx = _stratified(labels, n_train, n_test, rng, stratify_by_column)
     else:
         perm = rng.permutation(n)
         test_idx, train_idx = perm[:n_test], perm[n_test : n_test + n_train]

@@ -590,7 +590,9 @@ def from_ray(ray_ds: Any) -> Any:
             else pl.DataFrame()
         )
     assert isinstance(frame, pl.DataFrame)
-    return Dataset.from_polars(frame)
+    from polards.features import Features
+
+    return Dataset.from_polars(frame, features=Features.from_polars_schema(frame.schema))
 
 
 def map_batches(

@@ -1,6 +1,9 @@
 """Feature types and ``Features`` (pure schema layer: Polars and pyarrow only)."""
 
+from polards.features.arrays import Array2D, Array3D, Array4D, Array5D
 from polards.features.features import HF_METADATA_KEY, Features
+from polards.features.json_type import Json
+from polards.features.translation import Translation, TranslationVariableLanguages
 from polards.features.types import (
     Audio,
     ClassLabel,
@@ -13,17 +16,22 @@ from polards.features.types import (
     to_polars_dtype,
 )
 
-Translation = dict  # placeholder alias kept out of __all__; datasets' Translation is a struct of strings
-
 __all__ = [
     "HF_METADATA_KEY",
+    "Array2D",
+    "Array3D",
+    "Array4D",
+    "Array5D",
     "Audio",
     "ClassLabel",
     "Features",
     "Image",
+    "Json",
     "LargeList",
     "List",
     "Sequence",
+    "Translation",
+    "TranslationVariableLanguages",
     "Value",
     "feature_from_polars",
     "to_polars_dtype",

@@ -30,6 +30,9 @@ import polars as pl
 
 from polards import exceptions
 from polards.exceptions import FeatureTypeError
+from polards.features.arrays import _ArrayXD
+from polards.features.json_type import Json
+from polards.features.translation import Translation, TranslationVariableLanguages
 from polards.features.types import (
     Audio,
     ClassLabel,
@@ -137,6 +140,22 @@ class _Builder:
     def build(self, expr: pl.Expr, path: pl.Expr, old: Any, new: Any, where: str) -> pl.Expr | None:
         """``expr`` cast from ``old`` to ``new`` (``None``: nothing to do). ``path`` selects the values at this
         position from the whole frame (for collecting string labels)."""
+        if isinstance(old, Translation | TranslationVariableLanguages):
+            old = old.flatten()
+        if isinstance(new, Translation | TranslationVariableLanguages):
+            new = new.flatten()
+        if isinstance(new, Json):
+            return self._json(expr, old, new, where)
+        if isinstance(new, _ArrayXD) or isinstance(old, _ArrayXD):
+            src, dst = to_polars_dtype(old), to_polars_dtype(new)
+            if src == dst:
+                return None
+            if isinstance(old, Value | ClassLabel | Image | Audio | Json) or isinstance(
+                new, Value | ClassLabel
+            ):
+                raise _couldnt(old, new, where)
+            self.risky = True  # shapes are checked by Polars when the cast runs
+            return expr.cast(dst)
         if isinstance(new, dict):
             if not isinstance(old, dict) or set(old) != set(new):
                 raise _couldnt(old, new, where)
@@ -185,6 +204,20 @@ class _Builder:
             return expr.cast(dst)
         self.risky = True
         return expr.map_batches(_pyarrow_cast(new, dst), return_dtype=dst, is_elementwise=True)
+
+    def _json(self, expr: pl.Expr, old: Any, new: Json, where: str) -> pl.Expr | None:
+        """``datasets``' ``Json.cast_storage``: JSON text kept, other values dumped as JSON text."""
+        if isinstance(old, Json):
+            return None
+        if isinstance(old, Image | Audio):
+            raise _couldnt(old, new, where)
+
+        def dump(s: pl.Series) -> pl.Series:
+            out = pl.from_arrow(new.cast_storage(s.to_arrow()).storage)
+            assert isinstance(out, pl.Series)
+            return out.alias(s.name)
+
+        return expr.map_batches(dump, return_dtype=pl.String, is_elementwise=True)
 
     def _media(self, expr: pl.Expr, old: Any, new: Any, where: str) -> pl.Expr | None:
         if isinstance(old, Image | Audio):

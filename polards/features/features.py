@@ -21,6 +21,8 @@ import polars as pl
 import pyarrow as pa
 
 from polards.exceptions import FeatureTypeError, InvalidArgumentError
+from polards.features.json_type import Json
+from polards.features.translation import TranslationVariableLanguages
 from polards.features.types import (
     Audio,
     ClassLabel,
@@ -120,12 +122,16 @@ class Features(dict):
         """
         out = self
         for _ in range(1, max_depth):
-            nested = [k for k, v in out.items() if isinstance(v, dict)]
+            nested = {
+                k: v if isinstance(v, dict) else v.flatten()
+                for k, v in out.items()
+                if isinstance(v, dict) or hasattr(v, "flatten")
+            }
             if not nested:
                 break
             flat = Features(out)
-            for k in nested:  # datasets appends the sub-fields and then deletes the parent
-                flat.update({f"{k}.{sub}": f for sub, f in out[k].items()})
+            for k, sub_features in nested.items():  # datasets appends the sub-fields, then deletes the parent
+                flat.update({f"{k}.{sub}": f for sub, f in sub_features.items()})
                 del flat[k]
             out = flat
         return Features(out)
@@ -204,8 +210,36 @@ class Features(dict):
         return out
 
     def decoders(self) -> dict[str, Any]:
-        """Per-column functions that decode stored values for python access (Image and Audio columns)."""
-        return {k: v.decode_example for k, v in self.items() if isinstance(v, Image | Audio) and v.decode}
+        """Per-column functions that decode stored values for python access (Image, Audio and Json columns,
+        at any depth)."""
+        out: dict[str, Any] = {}
+        for k, v in self.items():
+            if isinstance(v, Image | Audio | Json) and v.decode:
+                out[k] = v.decode_example
+            elif isinstance(v, dict | list | List | LargeList) and requires_decoding(v):
+                out[k] = _NestedDecoder(v)
+        return out
+
+
+class _NestedDecoder:
+    """``decode_nested`` bound to one feature (a picklable per-column decoder)."""
+
+    def __init__(self, feature: Any) -> None:
+        self.feature = feature
+
+    def __call__(self, value: Any) -> Any:
+        return decode_nested(self.feature, value)
+
+
+def requires_decoding(feature: Any) -> bool:
+    """Whether stored values of ``feature`` change when decoded for python (media, ``Json``; nested too)."""
+    if isinstance(feature, dict):
+        return any(requires_decoding(v) for v in feature.values())
+    if isinstance(feature, list):
+        return requires_decoding(feature[0])
+    if isinstance(feature, List | LargeList):
+        return requires_decoding(feature.feature)
+    return isinstance(feature, Image | Audio | Json) and feature.decode
 
 
 def needs_encoding(feature: Any) -> bool:
@@ -216,7 +250,7 @@ def needs_encoding(feature: Any) -> bool:
         return needs_encoding(feature[0])
     if isinstance(feature, List | LargeList):
         return needs_encoding(feature.feature)
-    return isinstance(feature, ClassLabel | Image | Audio)
+    return isinstance(feature, ClassLabel | Image | Audio | Json | TranslationVariableLanguages)
 
 
 def encode_nested(feature: Any, value: Any) -> Any:
@@ -249,9 +283,38 @@ def decode_nested(feature: Any, value: Any) -> Any:
             return {k: [decode_nested(inner.get(k), x) for x in v] for k, v in value.items()}
         return [decode_nested(inner, x) for x in value]
     if (
-        isinstance(feature, Image | Audio)
+        isinstance(feature, Image | Audio | Json)
         and getattr(feature, "decode", False)
         and hasattr(feature, "decode_example")
     ):
         return feature.decode_example(value)
     return value
+
+
+def _contains_json(feature: Any) -> bool:
+    if isinstance(feature, dict):
+        return any(_contains_json(v) for v in feature.values())
+    if isinstance(feature, list):
+        return _contains_json(feature[0])
+    if isinstance(feature, List | LargeList):
+        return _contains_json(feature.feature)
+    return isinstance(feature, Json) and feature.decode
+
+
+def decode_json_pandas(frame: Any, features: Mapping[str, Any]) -> Any:
+    """A pandas DataFrame with its ``Json`` columns (at any depth) decoded to python objects, as ``datasets``'
+    ``to_pandas`` gives them.
+
+    >>> import pandas as pd
+    >>> decode_json_pandas(pd.DataFrame({"j": ['{"a":1}', None]}), {"j": Json()})["j"].tolist()
+    [{'a': 1}, None]
+    """
+    import pandas as pd
+
+    for name, feature in features.items():
+        if name in frame.columns and _contains_json(feature):
+            values = [  # pandas' string dtype holds a missing value as NaN
+                None if isinstance(v, float) and v != v else decode_nested(feature, v) for v in frame[name]
+            ]
+            frame[name] = pd.Series(values, index=frame.index, dtype=object)
+    return frame

@@ -13,6 +13,7 @@ Int32
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterable
 from collections.abc import Sequence as _Seq
 from dataclasses import dataclass, field
@@ -21,6 +22,16 @@ from typing import Any, ClassVar
 import polars as pl
 
 from polards.exceptions import FeatureTypeError, InvalidArgumentError
+from polards.features.arrays import (
+    ARRAY_TYPES,
+    Array2D,
+    Array3D,
+    Array4D,
+    Array5D,
+    array_feature_from_extension,
+)
+from polards.features.json_type import Json
+from polards.features.translation import Translation, TranslationVariableLanguages
 
 _VALUE_TO_POLARS: dict[str, pl.DataType] = {
     "null": pl.Null(),
@@ -257,6 +268,35 @@ class ClassLabel:
             )
         return value
 
+    def cast_storage(self, storage: Any) -> Any:
+        """An Arrow array of ids or label names as ``int64`` ids (``datasets``' ``ClassLabel.cast_storage``):
+        ``ValueError`` for an id ``>= num_classes`` or an unknown name.
+
+        >>> import pyarrow as pa
+        >>> ClassLabel(names=["neg", "pos"]).cast_storage(pa.array(["pos", None])).to_pylist()
+        [1, None]
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if pa.types.is_integer(storage.type) and len(storage) > 0:
+            top = pc.max(storage).as_py()
+            if top is not None and top >= (self.num_classes or 0):
+                raise InvalidArgumentError(
+                    f"Class label {top} greater than configured num_classes {self.num_classes}"
+                )
+        elif (
+            pa.types.is_string(storage.type)
+            or pa.types.is_large_string(storage.type)
+            or pa.types.is_string_view(storage.type)
+        ):
+            ids = [None if x is None else self._strval2int(x) for x in storage.to_pylist()]
+            storage = pa.array(ids, pa.int64())
+        try:
+            return storage.cast(pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+            raise InvalidArgumentError(f"Couldn't cast array of type {storage.type} to int64: {e}") from e
+
     def to_polars(self) -> pl.DataType:
         return pl.Int64()
 
@@ -430,7 +470,23 @@ class Audio:
         return decode_audio(value, sampling_rate=self.sampling_rate, num_channels=self.num_channels)
 
 
-FeatureType = Value | ClassLabel | List | LargeList | Image | Audio | dict
+FeatureType = (
+    Value
+    | ClassLabel
+    | List
+    | LargeList
+    | Image
+    | Audio
+    | Json
+    | Array2D
+    | Array3D
+    | Array4D
+    | Array5D
+    | Translation
+    | TranslationVariableLanguages
+    | dict
+)
+_OWN_ARROW = (Json, Array2D, Array3D, Array4D, Array5D, Translation, TranslationVariableLanguages)
 
 
 def to_polars_dtype(feature: Any) -> pl.DataType:
@@ -439,6 +495,10 @@ def to_polars_dtype(feature: Any) -> pl.DataType:
         return pl.Struct({k: to_polars_dtype(v) for k, v in feature.items()})
     if isinstance(feature, list):  # datasets' shorthand: [Value] means List(Value)
         return pl.List(to_polars_dtype(feature[0]))
+    if not hasattr(feature, "to_polars") and callable(feature):  # a custom feature (datasets calls it)
+        import pyarrow as pa
+
+        return pl.from_arrow(pa.array([], type=feature())).dtype
     return feature.to_polars()
 
 
@@ -486,7 +546,13 @@ def feature_from_dict(obj: Any) -> Any:
             id=fid,
         )
     if kind == "Translation":
-        return {lang: Value("string") for lang in obj.get("languages", [])}
+        return Translation(languages=list(obj.get("languages") or []), id=fid)
+    if kind == "TranslationVariableLanguages":
+        return TranslationVariableLanguages(languages=obj.get("languages"), id=fid)
+    if kind == "Json":
+        return Json(decode=obj.get("decode", True), id=fid)
+    if kind in ARRAY_TYPES:
+        return ARRAY_TYPES[kind](shape=tuple(obj["shape"]), dtype=obj["dtype"], id=fid)
     raise FeatureTypeError(f"Unknown feature type {kind!r} in {obj!r}.")
 
 
@@ -535,6 +601,13 @@ def feature_from_polars(dtype: pl.DataType) -> Any:
     for pl_type, name in _POLARS_TO_VALUE.items():
         if isinstance(dtype, pl_type):
             return Value(name)
+    if hasattr(pl, "Extension") and isinstance(dtype, pl.Extension):
+        if dtype.ext_name() == "arrow.json":
+            return Json()
+        shape, value_type = json.loads(dtype.ext_metadata() or "[null, null]")
+        found = array_feature_from_extension(dtype.ext_name(), shape or (), value_type)
+        if found is not None:
+            return found
     if isinstance(dtype, pl.Object):
         msg = (
             "Object columns are not allowed in a polards dataset. Hint: return plain Python values or bytes."
@@ -560,6 +633,10 @@ def to_arrow_type(feature: Any) -> Any:
         return pa.struct([("bytes", pa.binary()), ("path", pa.string())])
     if isinstance(feature, ClassLabel):
         return pa.int64()
+    if isinstance(feature, _OWN_ARROW):
+        return feature.to_arrow()
+    if not hasattr(feature, "dtype") and callable(feature):  # a custom feature: its call gives its Arrow type
+        return feature()
     dtype = _ALIASES.get(feature.dtype, feature.dtype)
     if dtype.startswith("timestamp["):
         inner = dtype[len("timestamp[") : -1]
@@ -607,11 +684,36 @@ def _arrow_value_name(t: Any) -> str:
     return str(t)  # int8..uint64, string, large_string, binary, time64[us], duration[s], null, ...
 
 
+def to_polars_arrow_type(feature: Any) -> Any:
+    """The Arrow type that Polars reads as ``to_polars_dtype(feature)`` (``to_arrow_type`` but ``Json`` as
+    ``string`` and arrays as fixed-size lists): what python values are built as before they become a frame."""
+    import pyarrow as pa
+
+    if isinstance(feature, dict):
+        return pa.struct([(k, to_polars_arrow_type(v)) for k, v in feature.items()])
+    if isinstance(feature, list):
+        return pa.list_(to_polars_arrow_type(feature[0]))
+    if isinstance(feature, List):
+        inner = to_polars_arrow_type(feature.feature)
+        return pa.list_(inner, feature.length) if feature.length > 0 else pa.list_(inner)
+    if isinstance(feature, LargeList):
+        return pa.large_list(to_polars_arrow_type(feature.feature))
+    if hasattr(feature, "to_polars_arrow"):
+        return feature.to_polars_arrow()
+    return to_arrow_type(feature)
+
+
 def feature_from_arrow(t: Any) -> Any:
     """``datasets``' ``generate_from_arrow_type``: the feature of an Arrow type (``large_string`` stays
     ``Value("large_string")``, ``large_list`` is ``LargeList``)."""
     import pyarrow as pa
 
+    if isinstance(t, pa.JsonType):
+        return Json()
+    if isinstance(t, pa.ExtensionType) and hasattr(t, "shape") and hasattr(t, "value_type"):
+        found = array_feature_from_extension(t.extension_name, t.shape, t.value_type)
+        if found is not None:
+            return found
     if pa.types.is_struct(t):
         return {f.name: feature_from_arrow(f.type) for f in t}
     if pa.types.is_fixed_size_list(t):

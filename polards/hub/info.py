@@ -108,6 +108,23 @@ def resolve_repo(
     snap = get_snapshot(settings, repo_id, revision)
     snapshots: dict[str | None, RepoSnapshot] = {None: snap}
     paths = snap.paths()
+    script = repo_id.rstrip("/").split("/")[-1] + ".py"
+    if script in snap.files:
+        # datasets refuses a script repo outright; polards reads the Hub's parquet export of it when there is
+        # one (README: deliberate differences), never the raw files beside the script (the script would have
+        # made other rows from them)
+        conv = (
+            None
+            if data_files is not None or data_dir is not None
+            else try_get_snapshot(settings, repo_id, CONVERT_REVISION)
+        )
+        configs = convert_parquet_configs(conv.paths(), CONVERT_REVISION) if conv is not None else []
+        if not configs:
+            from polards.exceptions import DatasetScriptError
+
+            raise DatasetScriptError.found(script, f"{repo_id}@{snap.revision}")
+        snapshots[CONVERT_REVISION] = conv
+        return ResolvedRepo(repo_id, snap, configs, snapshots)
     if data_files is not None or data_dir is not None:
         return ResolvedRepo(repo_id, snap, user_configs(paths, data_files, data_dir, name), snapshots)
     card = (

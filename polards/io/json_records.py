@@ -178,3 +178,87 @@ def to_json_lines(path: str | Path, field: str | None = None) -> Path:
             tmp.unlink(missing_ok=True)
             raise
     return out
+
+
+# ------------------------------------------------------------------- datasets' on_mixed_types="use_json"
+FIRST_CHUNK = 10 << 20  # datasets' JsonConfig.chunksize: mixed types are looked for in the first chunk only
+
+
+def _open_lines(path: str | Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if str(path).lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+
+
+def mixed_json_paths(path: str | Path) -> list[list[Any]]:
+    """The field paths ``datasets``' JSON builder stores as ``Json`` for a JSON Lines file: fields whose objects
+    differ in keys (or are empty), or that mix objects/lists with other values, in the file's first 10 MB.
+
+    Like ``datasets``, a first chunk that does not parse line by line disables the detection.
+
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.jsonl")
+    >>> _ = open(p, "w").write('{"id": 1, "p": {"a": 1}}\\n{"id": 2, "p": {"b": "x"}}\\n')
+    >>> mixed_json_paths(p)
+    [['p']]
+    """
+    with _open_lines(path) as f:
+        return mixed_json_paths_in(f)
+
+
+def mixed_json_paths_in(stream: IO[bytes]) -> list[list[Any]]:
+    """:func:`mixed_json_paths` of the JSON Lines read from ``stream`` (its first 10 MB and the line after)."""
+    from polards.features.json_type import mixed_type_paths
+
+    rows = first_chunk_rows(stream)
+    return [] if rows is None else mixed_type_paths(rows, allow_root=False)
+
+
+def first_chunk_rows(stream: IO[bytes]) -> list[Any] | None:
+    """The records of the first 10 MB of a JSON Lines stream (``None`` if a line there does not parse)."""
+    from polards.features.json_type import json_loads
+
+    batch = stream.read(FIRST_CHUNK)
+    batch += stream.readline()
+    if batch.startswith(b"\xef\xbb\xbf"):
+        batch = batch[3:]
+    try:
+        return [json_loads(line) for line in batch.splitlines()]
+    except ValueError:
+        return None
+
+
+def encode_json_fields(path: str | Path, paths: list[list[Any]]) -> Path:
+    """A JSON Lines copy of ``path`` with the fields at ``paths`` as JSON text (``datasets``' re-encoding: each
+    record re-written by pandas' ujson), made once per file version and paths in the converted folder."""
+    from polards.features.json_type import encode_json_field, json_dumps, json_loads
+
+    real = Path(path).resolve()
+    st = real.stat()
+    key = hashlib.sha256(f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0json:{paths!r}".encode()).hexdigest()[:32]
+    out = converted_folder() / f"{key}.jsonl"
+    if out.exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(out) + ".lock"):
+        if out.exists():
+            return out
+        tmp = out.with_name(f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            with _open_lines(real) as src, tmp.open("w", encoding="utf-8") as dst:
+                for n, line in enumerate(src):
+                    if n == 0 and line.startswith(b"\xef\xbb\xbf"):
+                        line = line[3:]
+                    if not line.strip():
+                        continue
+                    try:
+                        rec = json_loads(line)
+                    except ValueError as err:
+                        raise MalformedFileError(f"Invalid JSON on line {n + 1} of {path}: {err}") from err
+                    for p in paths:
+                        rec = encode_json_field(rec, p)
+                    dst.write(json_dumps(rec))
+                    dst.write("\n")
+            os.replace(tmp, out)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return out

@@ -142,6 +142,59 @@ def _fetch_fsspec(url: str) -> str:
     return tmp
 
 
+def expand_url(pattern: str, storage_options: dict[str, Any] | None) -> list[str]:
+    """The files an fsspec URL or glob names, listed with ``storage_options`` (a folder: the files under it).
+
+    >>> import fsspec
+    >>> with fsspec.open("memory://polards-doc/a.txt", "w") as f:
+    ...     _ = f.write("x")
+    >>> expand_url("memory://polards-doc/*.txt", {})
+    ['memory://polards-doc/a.txt']
+    """
+    from fsspec.core import url_to_fs
+
+    fs, path = url_to_fs(pattern, **(storage_options or {}))
+    protocol = pattern.split("://", 1)[0]
+    if any(c in path for c in "*?["):
+        found = sorted(p for p in fs.glob(path) if fs.isfile(p))
+    elif fs.isdir(path):
+        found = sorted(p for p in fs.find(path) if fs.isfile(p))
+    else:
+        found = [path] if fs.exists(path) else []
+    return [p if "://" in p else f"{protocol}://{p.lstrip('/') if protocol != 'file' else p}" for p in found]
+
+
+def fetch_url(url: str, storage_options: dict[str, Any] | None) -> str:
+    """A local copy of the fsspec file ``url`` opened with ``storage_options`` (``datasets`` passes them to
+    fsspec the same way), made once per URL, options, size and modification time under the polards cache."""
+    import hashlib
+
+    from filelock import FileLock
+    from fsspec.core import url_to_fs
+
+    from polards._paths import cache_root
+
+    fs, path = url_to_fs(url, **(storage_options or {}))
+    try:
+        info = fs.info(path)
+    except FileNotFoundError as e:
+        raise DataFilesNotFoundError(f"Unable to find {url!r} (storage_options={storage_options!r}).") from e
+    stamp = f"{info.get('size')}\0{info.get('mtime') or info.get('LastModified') or info.get('created')}"
+    options = repr(sorted((k, repr(v)) for k, v in (storage_options or {}).items()))
+    key = hashlib.sha256(f"{url}\0{options}\0{stamp}".encode()).hexdigest()[:32]
+    out = cache_root() / "fetched" / key / os.path.basename(path.rstrip("/"))
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(out.parent) + ".lock"):
+            if not out.exists():
+                tmp = out.with_name(out.name + ".incomplete")
+                with fs.open(path, "rb") as src, open(tmp, "wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+                os.replace(tmp, out)
+    return str(out)
+
+
 # --------------------------------------------------------------------------------------------------- schema drift
 def _lossless(values: pl.Series, target: pl.DataType) -> tuple[pl.Series, Any]:
     """``values`` cast to ``target``, and the first value that does not survive the round trip (or None)."""
@@ -316,6 +369,57 @@ def expand_archives(files: list[str]) -> list[str]:
     return out
 
 
+def _json_lines(path: str) -> Any:
+    """The lines of a local (optionally gzip-compressed) JSON Lines file, or ``None`` if it cannot be read."""
+    import gzip
+
+    _, ext = strip_compression(path)
+    if is_url(path) or ext not in (None, ".gz"):
+        return None
+    try:
+        return gzip.open(path, "rb") if ext == ".gz" else open(path, "rb")  # noqa: SIM115 - caller closes
+    except OSError:
+        return None
+
+
+def in_first_appearance_order(lf: pl.LazyFrame, files: list[str], limit: int | None) -> pl.LazyFrame:
+    """JSON Lines columns in the order their keys first appear in the rows, as ``datasets`` (pyarrow) gives
+    them. Polars' inference puts the keys of the widest row first (``{"a", "v"}`` then ``{"a", "t", "m"}``
+    gives ``a, t, m, v``); the rows are read only until every column has been seen (at most ``limit``).
+
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.jsonl")
+    >>> _ = open(p, "w").write('{"a": 1, "v": 2}\\n{"a": 3, "t": 4, "m": 5}\\n')
+    >>> in_first_appearance_order(pl.scan_ndjson(p), [p], None).collect_schema().names()
+    ['a', 'v', 't', 'm']
+    """
+    import json
+
+    names = lf.collect_schema().names()
+    want, seen, rows = set(names), dict[str, None](), 0
+    for f in files:
+        stream = _json_lines(f)
+        if stream is None:
+            return lf
+        with stream:
+            for line in stream:
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    return lf  # not one record per line: leave it to the reader's own errors
+                if isinstance(obj, dict):
+                    seen.update(dict.fromkeys(k for k in obj if k in want))
+                rows += 1
+                if len(seen) == len(want) or (limit is not None and rows >= limit):
+                    break
+        if len(seen) == len(want) or (limit is not None and rows >= limit):
+            break
+    order = [*seen, *(n for n in names if n not in seen)]
+    return lf if order == names else lf.select(order)
+
+
 def scan_one_format(files: list[str], fmt: str, **opts: Any) -> pl.LazyFrame:
     files = [_fetch_fsspec(f) if is_url(f) and not f.startswith(NATIVE_PROTOCOLS) else f for f in files]
     files = [_readable(f) for f in expand_archives(files)]
@@ -339,7 +443,7 @@ def scan_one_format(files: list[str], fmt: str, **opts: Any) -> pl.LazyFrame:
         conformed = scan_conformed(files, "json", infer)
         if conformed is not None:
             return pl.concat(conformed, how="vertical")
-        return pl.scan_ndjson(files, infer_schema_length=infer)
+        return in_first_appearance_order(pl.scan_ndjson(files, infer_schema_length=infer), files, infer)
     if fmt == "csv":
         sep = (
             opts.get("sep")

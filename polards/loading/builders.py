@@ -18,6 +18,18 @@ def _json_paths(paths: list[str], field: str | None) -> list[str]:
     return [str(to_json_lines(p, field)) if is_json_document(p) else p for p in expand_archives(paths)]
 
 
+def _json_with_json_fields(files: list[str], json_paths: list[list[Any]]) -> Any:
+    """JSON Lines files read with the fields at ``json_paths`` as ``Json`` (JSON text)."""
+    from polards import Dataset
+    from polards.features import Features
+    from polards.features.json_type import set_json_at
+    from polards.io.json_records import encode_json_fields
+
+    encoded = [str(encode_json_fields(f, json_paths)) for f in files]
+    inferred = Dataset.from_json(encoded).features
+    return Dataset.from_json(encoded, features=Features(set_json_at(dict(inferred), json_paths)))
+
+
 def imagefolder_frame(paths: list[str]) -> tuple[pl.DataFrame, Any]:
     """``image`` (struct of bytes + path) and, when images sit in several folders, a ``label`` ClassLabel."""
     from polards.features import ClassLabel, Features, Image
@@ -44,7 +56,12 @@ def build_dataset(paths: list[str], fmt: str, *, columns: list[str] | None = Non
         ds = Dataset.from_parquet(paths, columns=columns)
         return ds
     if fmt == "json":
-        ds = Dataset.from_json(_json_paths(paths, opts.get("field")))
+        files = _json_paths(paths, opts.get("field"))
+        json_paths = opts.get("json_paths")
+        if json_paths:
+            ds = _json_with_json_fields(files, json_paths)
+        else:
+            ds = Dataset.from_json(files)
     elif fmt == "csv":
         keep = ("sep", "delimiter", "schema_overrides")
         ds = Dataset.from_csv(paths, **{k: v for k, v in opts.items() if k in keep})
@@ -54,7 +71,10 @@ def build_dataset(paths: list[str], fmt: str, *, columns: list[str] | None = Non
         frame, features = imagefolder_frame(paths)
         ds = Dataset.from_polars(frame, features=features)
     elif fmt == "arrow":
-        ds = Dataset.from_polars(pl.scan_ipc(paths))
+        from polards.features import Features
+
+        lf = pl.scan_ipc(paths)
+        ds = Dataset.from_polars(lf, features=Features.from_polars_schema(lf.collect_schema()))
     else:
         from polards.exceptions import InvalidArgumentError
 

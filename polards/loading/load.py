@@ -48,7 +48,8 @@ def _check_splits(cfg: ConfigFiles, names: list[str], label: str) -> None:
     for n in names:
         if n not in cfg.splits:
             err = SplitNotFoundError.from_names(n, list(cfg.splits))
-            raise SplitNotFoundError(f"{err} (dataset {label!r}, config {cfg.name!r})")
+            err.add_note(f"(dataset {label!r}, config {cfg.name!r})")
+            raise err
 
 
 def _progress_bar(source: Source, total: int) -> Any:
@@ -98,11 +99,21 @@ def _build_checked(source: Source, cfg: ConfigFiles, files: list[str], paths: li
         ) from err
 
 
-def _apply_features(ds: Any, features: Any) -> Any:
-    """Cast a loaded split to the caller's ``features=`` (as ``datasets`` does)."""
+def _apply_features(ds: Any, features: Any, fmt: str) -> Any:
+    """Cast a loaded split to ``features=`` or the card's features, as ``datasets``' ``table_cast`` does."""
     if features is None:
         return ds
-    return ds.cast(features)
+    from polards.loading.card_features import apply_features
+
+    return apply_features(ds, features, fmt)
+
+
+def _json_fields(
+    source: Source, cfg: ConfigFiles, names: list[str], features: Any, opts: dict[str, Any]
+) -> None:
+    """JSON: the fields read as ``Json`` (``opts["json_paths"]``), see :func:`_json_paths`."""
+    if cfg.format == "json":
+        opts["json_paths"] = _json_paths(source, cfg, names, features, opts)[0]
 
 
 def _map_style(
@@ -128,7 +139,7 @@ def _map_style(
             ds = _build_checked(
                 source, cfg, fs, paths, lambda ps: build_dataset(ps, cfg.format, columns=columns, **opts)
             )
-            ds = _apply_features(ds, features)
+            ds = _apply_features(ds, features, cfg.format)
             try:
                 ds.split = n
             except AttributeError:
@@ -138,6 +149,11 @@ def _map_style(
     finally:
         if bar is not None:
             bar.close()
+
+
+def _dataset_name(path: Any) -> str:
+    """``datasets``' ``dataset_name`` of a load: the repo name, the folder name, or the builder name."""
+    return os.path.basename(os.path.normpath(str(path))) or str(path)
 
 
 def _slice(ds: Any, part: SplitSlice) -> Any:
@@ -166,16 +182,71 @@ class _CastTo:
 
 
 def _streaming(
-    source: Source, cfg: ConfigFiles, names: list[str], columns: list[str] | None, features: Any = None
+    source: Source,
+    cfg: ConfigFiles,
+    names: list[str],
+    columns: list[str] | None,
+    features: Any = None,
+    card: bool = False,
+    opts: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     from polards import IterableDataset
 
+    json_paths, rows = _json_paths(source, cfg, names, features, {**(opts or {}), "_streaming": True})
     out = {}
     for n in names:
-        shards = source.stream_shards(cfg, cfg.splits[n], columns, desc=f"{source.label} {n}")
-        ds = IterableDataset.from_shards(shards, features=_stream_features(source, cfg, n, columns))
+        shards = source.stream_shards(cfg, cfg.splits[n], columns, f"{source.label} {n}", json_paths)
+        feats = _stream_features(source, cfg, n, columns)
+        if json_paths and features is None and rows:
+            from polards.loading.json_stream import features_of_rows
+
+            feats = features_of_rows(rows, json_paths)
+            if feats is not None and columns:
+                feats = type(feats)({c: f for c, f in feats.items() if c in columns})
+        ds = IterableDataset.from_shards(shards, features=feats)
+        if features is not None and card:
+            from polards.loading.card_features import Restructure
+
+            ds = ds.map_schema(Restructure(features, fill_missing=cfg.format == "json"))
         out[n] = ds.map_schema(_CastTo(features)) if features is not None else ds
     return out
+
+
+def _json_paths(
+    source: Source, cfg: ConfigFiles, names: list[str], features: Any, opts: dict[str, Any]
+) -> tuple[list[list[Any]], list[Any] | None]:
+    """The fields of a JSON config read as ``Json``, and the records they were found in.
+
+    The ``Json`` fields of the features; else (no features, ``on_mixed_types="use_json"``) the mixed-type fields
+    of the first 10 MB of the config's first split's first file, as ``datasets`` infers the features once from
+    its first split (read by byte ranges from the Hub when streaming or when that split is not downloaded).
+    """
+    if cfg.format != "json":
+        return [], None
+    if features is not None:
+        from polards.features.json_type import json_paths_of
+
+        return json_paths_of(dict(features)), None
+    if opts.get("field") is not None or opts.get("on_mixed_types", "use_json") != "use_json":
+        return [], None
+    from polards.features.json_type import mixed_type_paths
+    from polards.loading import json_stream
+
+    order = [n for n in cfg.splits if cfg.splits[n]]
+    if not order:
+        return [], None
+    first = order[0]
+    if source.is_hub and source.streams_locally(cfg) and first not in names:
+        first = next((n for n in order if n in names), first)  # offline: the first split may not be cached
+    path = cfg.splits[first][0]
+    if source.is_hub and not source.streams_locally(cfg) and (opts.get("_streaming") or first not in names):
+        rows = json_stream.hub_first_rows(source, cfg, path)
+    else:
+        from polards.io.read import expand_archives, is_url
+
+        local = expand_archives(source.local_paths(cfg, [path]))[:1]
+        rows = json_stream.local_first_rows(local[0]) if local and not is_url(local[0]) else None
+    return ([], None) if rows is None else (mixed_type_paths(rows, allow_root=False), rows)
 
 
 def _stream_features(source: Source, cfg: ConfigFiles, split: str, columns: list[str] | None) -> Any:
@@ -190,6 +261,20 @@ def _stream_features(source: Source, cfg: ConfigFiles, split: str, columns: list
         return None
     feats = Features.from_arrow_schema(meta.schema.to_arrow_schema())
     return Features({k: v for k, v in feats.items() if k in columns}) if columns else feats
+
+
+def _card_features(
+    path: str, data_files: Any, data_dir: str | None, cfg: ConfigFiles, columns: list[str] | None
+) -> Any:
+    """The features of ``cfg``'s README ``dataset_info``, when ``datasets`` would use them (``None`` otherwise)."""
+    from polards.loading.card_features import CARD_FORMATS, features_from_card
+
+    if path in BUILDERS or data_files is not None or data_dir is not None or cfg.format not in CARD_FORMATS:
+        return None
+    card = features_from_card(cfg.features)
+    if card is not None and columns is not None:
+        card = type(card)({c: f for c, f in card.items() if c in columns})
+    return card
 
 
 def load_dataset(
@@ -234,8 +319,12 @@ def load_dataset(
     features
         Cast every split to these features (csv columns are read with their dtypes, so ``Value("string")``
         keeps ``"007"``).
-    download_config, save_infos, storage_options
+    download_config, save_infos
         Accepted only at their defaults (``NotImplementedError`` naming them otherwise).
+    storage_options
+        fsspec options for ``data_files`` given as fsspec URLs (``s3://``, ``memory://``, a registered
+        protocol...): the files are listed and copied once into the polards cache with them, as ``datasets``
+        downloads them. Refused (``NotImplementedError``) for a local folder or a Hub repo.
     download_mode
         ``"force_redownload"`` refetches every file; other modes reuse the verified cache.
     verification_mode
@@ -281,7 +370,7 @@ def load_dataset(
         verification_mode=verification_mode,
         save_infos=save_infos,
         num_proc=num_proc,
-        storage_options=storage_options,
+        storage_options=None,  # honoured for fsspec data_files URLs (find_source), refused elsewhere there
     )
     from polards.hub.client import RetryPolicy
     from polards.hub.retry import fault_budget
@@ -289,7 +378,7 @@ def load_dataset(
     with fault_budget(RetryPolicy.from_env().deadline):
         return _load(
             path, name, data_dir, data_files, split, cache_dir, features, download_mode, keep_in_memory,
-            revision, token, streaming, columns, config_kwargs,
+            revision, token, streaming, columns, config_kwargs, storage_options=storage_options,
         )  # fmt: skip
 
 
@@ -308,9 +397,17 @@ def _load(
     streaming: bool,
     columns: list[str] | None,
     config_kwargs: dict[str, Any],
+    *,
+    storage_options: dict[str, Any] | None = None,
 ) -> Any:
     force = _mode(download_mode) == "force_redownload"
     columns = list(columns) if columns is not None else None
+    if columns is not None and features is not None and set(columns) != set(features):
+        if any(c not in features for c in columns):  # as datasets' parquet builder
+            raise InvalidArgumentError(
+                f"The columns and features argument must match, but got {columns} and {features}"
+            )
+        features = type(features)({c: features[c] for c in columns})
     source = find_source(
         str(path),
         name,
@@ -319,11 +416,17 @@ def _load(
         revision=revision,
         token=token,
         cache_dir=cache_dir,
+        storage_options=storage_options,
     )
     cfg = pick_config(source.configs, None if path in BUILDERS else name, str(path), source.files)
     opts = builder_options(cfg.format, config_kwargs)
     if features is not None and cfg.format == "csv":
         opts["schema_overrides"] = dict(features.to_polars_schema())
+    card = _card_features(str(path), data_files, data_dir, cfg, columns) if features is None else None
+    if (
+        card
+    ):  # datasets: the config's README dataset_info is the builder's info (not with data_files/data_dir)
+        features = card
     parts = parse_split(split) if split is not None else None
     names = list(dict.fromkeys(p.split for p in parts)) if parts else list(cfg.splits)
     _check_splits(cfg, names, str(path))
@@ -332,15 +435,19 @@ def _load(
             raise InvalidArgumentError(
                 f"Split slicing {split!r} is not supported with streaming=True; use take/skip."
             )
-        datasets = _streaming(source, cfg, names, columns, features)
+        datasets = _streaming(source, cfg, names, columns, features, card=card is not None, opts=opts)
     else:
+        _json_fields(source, cfg, names, features, opts)
         datasets = _map_style(source, cfg, names, columns, force, opts, features)
-        if keep_in_memory:
-            from polards import Dataset
+        from polards.loading.sizes import attach_infos, is_small_dataset
 
-            datasets = {
-                n: Dataset.from_polars(ds.to_polars(), features=ds.features) for n, ds in datasets.items()
-            }
+        attach_infos(datasets, cfg.name, _dataset_name(path))
+        if keep_in_memory is None:  # datasets' default: in memory when smaller than IN_MEMORY_MAX_SIZE
+            keep_in_memory = bool(datasets) and is_small_dataset(next(iter(datasets.values())).info)
+        if keep_in_memory:
+            from polards.dataset.cache import load_into_memory
+
+            datasets = {n: load_into_memory(ds) for n, ds in datasets.items()}
     if parts is None:
         if streaming:
             from polards import IterableDatasetDict

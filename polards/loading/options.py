@@ -101,7 +101,7 @@ _CONFIG_DEFAULTS: dict[str, dict[str, Any]] = {
     "arrow": {},
 }
 # the builder-config keywords polards honours, per format (``features``/``columns`` are load_dataset's own)
-_HONOURED = {"csv": {"sep", "delimiter"}, "json": {"field"}}
+_HONOURED = {"csv": {"sep", "delimiter"}, "json": {"field", "on_mixed_types"}}
 _LOAD_KEYWORDS = [
     "path", "name", "data_dir", "data_files", "split", "cache_dir", "features", "download_config",
     "download_mode", "verification_mode", "keep_in_memory", "save_infos", "revision", "token", "streaming",

@@ -67,11 +67,26 @@ class Source:
             snap.files[f].size for f in files if not snapshot_path(cache, snap.repo_id, snap.sha, f).exists()
         )
 
+    def streams_locally(self, cfg: ConfigFiles) -> bool:
+        """Streaming reads local files: a folder / data files, or the verified cache (offline or Hub down)."""
+        return not self.is_hub or self.settings.offline or self.repo.snapshot_of(cfg).from_cache
+
     def stream_shards(
-        self, cfg: ConfigFiles, files: list[str], columns: list[str] | None, desc: str
+        self,
+        cfg: ConfigFiles,
+        files: list[str],
+        columns: list[str] | None,
+        desc: str,
+        json_paths: list[list[Any]] | None = None,
     ) -> list[Any]:
-        """One streaming shard per file."""
-        local = not self.is_hub or self.settings.offline or self.repo.snapshot_of(cfg).from_cache
+        """One streaming shard per file; JSON fields at ``json_paths`` are read as JSON text."""
+        local = self.streams_locally(cfg)
+        if json_paths and cfg.format == "json":
+            from polards.loading import json_stream
+
+            if local:
+                return json_stream.local_json_shards(self.local_paths(cfg, files), json_paths, columns)
+            return json_stream.hub_json_shards(self, cfg, files, json_paths, columns)
         if local:  # offline or Hub down: stream the verified cached files (or raise)
             import polars as pl
 
@@ -98,8 +113,12 @@ def _as_patterns(data_files: Any) -> dict[str, list[str]]:
     return {"train": [os.fspath(x) for x in data_files]}
 
 
-def _expand_local(pattern: str, base: str | None) -> list[str]:
+def _expand_local(pattern: str, base: str | None, storage_options: dict[str, Any] | None = None) -> list[str]:
     full = pattern if os.path.isabs(pattern) or not base else os.path.join(base, pattern)
+    if "://" in full and storage_options:
+        from polards.io.read import expand_url, fetch_url
+
+        return [fetch_url(url, storage_options) for url in expand_url(full, storage_options)]
     if "://" in full:
         return [full]
     if any(c in full for c in "*?["):
@@ -113,8 +132,15 @@ def _expand_local(pattern: str, base: str | None) -> list[str]:
     )
 
 
-def builder_source(builder: str, data_files: Any, data_dir: str | None, name: str | None) -> Source:
-    """``load_dataset("parquet", data_files=...)``: local paths or globs, a split -> patterns dict."""
+def builder_source(
+    builder: str,
+    data_files: Any,
+    data_dir: str | None,
+    name: str | None,
+    storage_options: dict[str, Any] | None = None,
+) -> Source:
+    """``load_dataset("parquet", data_files=...)``: local paths or globs, a split -> patterns dict; fsspec
+    URLs with ``storage_options`` are listed and fetched with them."""
     if data_files is None:
         if data_dir is None:
             msg = f"load_dataset({builder!r}) needs data_files= (paths or globs) or data_dir=."
@@ -122,12 +148,32 @@ def builder_source(builder: str, data_files: Any, data_dir: str | None, name: st
         return folder_source(data_dir, None, None, builder=builder)
     splits: dict[str, list[str]] = {}
     for split, pats in _as_patterns(data_files).items():
-        files = [f for p in pats for f in _expand_local(p, data_dir)]
+        files = [f for p in pats for f in _expand_local(p, data_dir, storage_options)]
         if not files:
             raise DataFilesNotFoundError(f"Unable to find data files for split {split!r} matching {pats}.")
         splits[split] = files
     fmt = BUILDERS[builder]
     return Source(builder, [ConfigFiles(name or "default", splits, fmt, default=True)])
+
+
+_EXTENSION_OF = {"parquet": "parquet", "json": "jsonl", "csv": "csv", "text": "txt"}
+
+
+def _zip_configs(root: Path, files: list[str]) -> list[ConfigFiles]:
+    """A folder whose data files are ``.zip`` archives (of one format): split by the same naming conventions,
+    read through the archives (``datasets`` infers the builder from the files inside)."""
+    from polards.hub.resolve import convention_splits
+    from polards.io.read import _zip_format
+
+    zips = [f for f in files if f.lower().endswith(".zip") and not f.split("/")[-1].startswith(".")]
+    formats = {f: _zip_format(str(root / f)) for f in zips}
+    kinds = {k for k in formats.values() if k in _EXTENSION_OF}
+    if len(kinds) != 1:
+        return []
+    fmt = kinds.pop()
+    alias = {f"{f}.{_EXTENSION_OF[fmt]}": f for f, k in formats.items() if k == fmt}  # named like a data file
+    splits = {s: [alias[a] for a in fs] for s, fs in convention_splits(list(alias)).items()}
+    return [ConfigFiles("default", splits, fmt, True, conventional=True)] if splits else []
 
 
 def folder_source(path: str, data_files: Any, data_dir: str | None, builder: str | None = None) -> Source:
@@ -146,7 +192,7 @@ def folder_source(path: str, data_files: Any, data_dir: str | None, builder: str
             if readme.is_file()
             else {}
         )
-        configs = resolve_configs(files, card)
+        configs = resolve_configs(files, card) or _zip_configs(root, files)
     if not configs:
         raise DataFilesNotFoundError(f"No (supported) data files found in {path!r}.")
     if builder is not None:
@@ -182,10 +228,26 @@ def find_source(
     revision: str | None,
     token: Any,
     cache_dir: Any,
+    storage_options: dict[str, Any] | None = None,
 ) -> Source:
     """Dispatch on ``path``: builder name, local folder, or Hub repo id."""
+    if path in BUILDERS and data_files is not None:
+        return builder_source(path, data_files, data_dir, name, storage_options)
+    if storage_options:
+        from polards.exceptions import NotHonouredError
+
+        raise NotHonouredError(
+            f"load_dataset({path!r}, storage_options={storage_options!r}): polards honours storage_options only "
+            "for data_files given as fsspec URLs."
+        )
     if path in BUILDERS:
         return builder_source(path, data_files, data_dir, name)
+    parts = [p for p in path.replace(os.sep, "/").split("/") if p]
+    script = (parts[-1] if parts else "") + ".py"
+    if os.path.isfile(os.path.join(path, script)):  # datasets' check, before the folder is read
+        from polards.exceptions import DatasetScriptError
+
+        raise DatasetScriptError.found(script, path)
     if os.path.isdir(path):
         return folder_source(path, data_files, data_dir)
     if os.path.isfile(path):

@@ -51,6 +51,8 @@ def run(
     max_processes: int | None = None,
     max_file_mb: int | None = None,
     max_output_bytes: int | None = None,
+    max_disk_mb: int | None = None,
+    max_files: int | None = None,
     limits: Limits | None = None,
     fn_name: str | None = None,
     network: bool = False,
@@ -75,10 +77,11 @@ def run(
     timeout
         Seconds per test (default 6, as LiveCodeBench).
     memory_mb
-        Address-space limit per process (default 1024).
+        Memory of all the program's processes together (its cgroup: tmpfs files, memfd and shared memory
+        count) and address-space limit of each process (default 1024).
     total_timeout
         Seconds for the whole program (default ``(timeout + 1) * n_tests + 5``).
-    max_processes, max_file_mb, max_output_bytes
+    max_processes, max_file_mb, max_output_bytes, max_disk_mb, max_files
         See :class:`polards.sandbox.limits.Limits`.
     limits
         A :class:`Limits` to start from; the keyword limits above override its fields.
@@ -95,7 +98,9 @@ def run(
     separate_user
         Run the program under its own unprivileged uid (only possible when the parent is root).
     private_fs
-        Give the program a read-only root, private scratch dirs and a hidden home (needs root).
+        Show the program only an allowlist of the file system: the interpreter, its standard library and
+        site-packages and the system libraries (read-only), a few devices, its own ``/proc`` and a capped tmpfs
+        work dir at ``/tmp`` (needs root or unprivileged user namespaces).
     env
         Extra environment variables for the program (nothing is inherited).
     python
@@ -123,6 +128,8 @@ def run(
         max_processes=max_processes,
         max_file_mb=max_file_mb,
         max_output_bytes=max_output_bytes,
+        max_disk_mb=max_disk_mb,
+        max_files=max_files,
     )
     program = ProgramRun(
         code,
@@ -254,7 +261,8 @@ def run_column(
     pl.DataFrame
         Columns ``all_passed`` (bool), ``num_passed``, ``num_tests`` (int), ``status`` (the first
         non-passing status, or ``"passed"``), ``statuses`` (list of str), ``durations`` (list of float),
-        ``first_error`` (str), ``duration`` (float, seconds).
+        ``first_error`` (str), ``duration`` (float, seconds), ``forgeable`` (bool: some verdict came from an
+        assert check run inside the program's own interpreter, see :attr:`TestResult.forgeable`).
 
     >>> import polars as pl
     >>> df = pl.DataFrame({"code": ["def f(x):\\n    return x + 1", "def f(x):\\n    return x"],
@@ -297,6 +305,7 @@ def run_column(
             "durations": [[t.duration for t in r.tests] for r in results],
             "first_error": [r.first_error for r in results],
             "duration": [r.duration for r in results],
+            "forgeable": [r.forgeable for r in results],
         },
         schema={
             "all_passed": pl.Boolean,
@@ -307,5 +316,6 @@ def run_column(
             "durations": pl.List(pl.Float64),
             "first_error": pl.String,
             "duration": pl.Float64,
+            "forgeable": pl.Boolean,
         },
     )

@@ -1,14 +1,20 @@
 """The code that runs inside the sandbox child: confinement, then the tests of one program.
 
-The parent starts ``python -I -S -c BOOTSTRAP CONFIG EVENT_FD``. ``CONFIG`` is a root-only ``marshal`` file
-holding the code objects of :mod:`confine` and of this module (compiled once in the parent, so the child
-neither imports ``polards`` nor compiles anything) and the run's config. The bootstrap executes the two modules
-and calls :func:`main`, which
+The parent starts ``python -I -S -c BOOTSTRAP CONFIG_FD EVENT_FD``. ``CONFIG_FD`` is a memfd holding, in
+``marshal`` format, the code objects of :mod:`confine` and of this module (compiled once in the parent, so the
+child neither imports ``polards`` nor compiles anything) and the run's config. The bootstrap executes the two
+modules and calls :func:`main`, which
 
-1. deletes the config file (code, tests, limits; expected outputs are never sent),
-2. confines the process (namespaces, private mounts, rlimits, unprivileged uid, no-new-privs, socket guard)
-   and reports what it achieved (``{"ev": "ready", "isolation": ...}``); with ``strict`` it stops here if
-   anything is weaker than requested,
+1. removes the bootstrap's names from ``__main__`` (nothing of the config stays reachable there; expected
+   outputs are never sent anyway),
+2. confines the process (:func:`confine_self`): the process the parent started becomes a *relay* that waits
+   outside; its child, the *init* of a new PID namespace, enters new mount/network/IPC namespaces, joins the
+   program's cgroup, builds the allowlist root and forks the *program*, which sets rlimits, drops to the
+   unprivileged uid, locks down and reports what it achieved (``{"ev": "ready", "isolation": ...}``); with
+   ``strict`` it stops here if anything is weaker than requested. The init reaps, and when the program ends
+   it exits, so the kernel kills whatever the program left; the relay then ends the way the program ended
+   (exit code or signal), so the parent sees the program's status. Relay and init die with their parent
+   (``PR_SET_PDEATHSIG``), so a SIGKILLed grader takes everything with it;
 3. compiles and runs the program, then the tests, writing one JSON line per event to ``EVENT_FD``:
    ``start`` / ``end`` per test. Call tests (and the calls an assert check was converted into) send back the
    returned values as JSON text; the parent decodes and compares them. Only an assert check the parent could
@@ -210,34 +216,222 @@ def _count_uid_processes(uid: int) -> int:
     return n
 
 
+def _close_quietly(*fds: int) -> None:
+    for fd in fds:
+        if fd is not None and fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _mirror(status: int) -> None:
+    """End this process the way a child with wait status ``status`` ended (exit code, or the same signal)."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGXCPU/SIGSEGV would dump core
+            signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+        except (OSError, ValueError):
+            pass
+        _exit(128 + sig)
+    _exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def _wait_for(pid: int) -> int:
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except InterruptedError:  # pragma: no cover - PEP 475 retries
+            continue
+        except ChildProcessError:
+            return 0
+
+
+def _relay(init_pid: int, status_r: int, workdir: str | None) -> None:
+    """The process the parent started, after the fork: wait for the init, then end as the program ended.
+
+    It stays outside the program's PID namespace, as root, holding nothing the program could use: its pipes to
+    the parent are closed (the program has its own copies) and it never reads what the program writes.
+    """
+    global _EVENT_FD
+    _close_quietly(0, 1, _EVENT_FD)
+    _EVENT_FD = -1
+    status = _wait_for(init_pid)
+    program_status = None
+    try:
+        data = os.read(status_r, 64)
+        if data.strip():
+            program_status = int(data)
+    except (OSError, ValueError):
+        pass
+    if workdir and os.path.lexists(workdir):  # a host work dir (no mount namespace): remove it now
+        _remove_tree(workdir)
+    _mirror(status if program_status is None else program_status)
+
+
+def _remove_tree(path: str) -> None:
+    """``shutil.rmtree(path, ignore_errors=True)`` without importing ``shutil`` (~5 ms per child)."""
+    try:
+        entries = list(os.scandir(path))
+    except NotADirectoryError:
+        entries = None
+    except OSError:
+        return
+    if entries is None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _remove_tree(entry.path)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
+
+
+def _init(program_pid: int, status_w: int) -> None:
+    """The PID namespace init, after forking the program: reap every child; when the program itself ends,
+    hand its wait status to the relay and exit, which makes the kernel kill whatever the program left."""
+    global _EVENT_FD
+    _close_quietly(0, 1, _EVENT_FD)
+    _EVENT_FD = -1
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except InterruptedError:  # pragma: no cover
+            continue
+        except ChildProcessError:
+            _exit(0)
+        if pid == program_pid:
+            try:
+                os.write(status_w, str(status).encode())
+            except OSError:
+                pass
+            _exit(0)
+
+
 def confine_self(cfg: dict) -> dict:
-    """Apply the isolation asked for in ``cfg``; return the isolation report (see ``IsolationReport``)."""
+    """Apply the isolation asked for in ``cfg``; return the isolation report (see ``IsolationReport``).
+
+    Forks twice: the process the parent started becomes a relay (:func:`_relay`), its child the init of the
+    program's PID namespace (:func:`_init`), and only the grandchild - the program - returns from here.
+    """
+    global MAIN_PID
     iso = cfg["isolation"]
-    report: dict = {"separate_user": False, "network": "allowed", "filesystem": "shared", "rlimits": []}
+    report: dict = {
+        "separate_user": False,
+        "network": "allowed",
+        "filesystem": "shared",
+        "rlimits": [],
+        "pid_namespace": False,
+        "cgroup": None,
+    }
     weaker: list[str] = []
     is_root = os.geteuid() == 0
     want_user = bool(iso.get("separate_user"))
     want_net_ns = not iso["network"]
     want_mounts = bool(iso.get("private_fs", True))
-    ns = confine.unshare_namespaces(mount=want_mounts, network=want_net_ns)
+    workdir = iso.get("workdir")
+    # --- relay: dies with the grader; the next fork starts a new PID namespace
+    confine.set_parent_death_signal(iso.get("parent_pid"))
+    pid_error, in_userns = confine.unshare_pid_namespace()
+    host_workdir = None
+    if workdir is None and not want_mounts:  # pragma: no cover - the parent makes one in that case
+        raise OSError("no work directory given")
+    lifeline_r, lifeline_w = os.pipe()
+    status_r, status_w = os.pipe()
+    relay_pid = os.getpid()
+    pid = os.fork()
+    if pid:
+        _close_quietly(lifeline_r, status_w)
+        fallback = f"/tmp/polards-sandbox-{relay_pid}" if workdir is None else None
+        _relay(pid, status_r, fallback)
+    # --- init: pid 1 of the new PID namespace (when it could be made)
+    MAIN_PID = os.getpid()
+    _close_quietly(lifeline_w, status_r)
+    confine.set_parent_death_signal(None)
+    os.set_blocking(lifeline_r, False)
+    try:
+        os.read(lifeline_r, 1)
+        _exit(5)  # end of file: the relay died before the death signal was armed
+    except BlockingIOError:
+        pass
+    report["pid_namespace"] = pid_error is None
+    if pid_error is not None:
+        weaker.append(
+            f"processes: no PID namespace ({pid_error}); the program sees the host's processes and what it "
+            "leaves behind is only swept by uid"
+        )
+    ns = confine.unshare_namespaces(mount=want_mounts, network=want_net_ns, in_userns=in_userns)
+    if iso.get("cgroup"):
+        problems = confine.join_cgroups(iso.get("cgroup_procs", []))
+        if problems:
+            weaker.append(f"memory: could not join the program's cgroup ({'; '.join(problems)})")
+        else:
+            report["cgroup"] = iso["cgroup"]
+    else:
+        weaker.append(
+            f"memory: no usable cgroup ({iso.get('cgroup_error') or 'not requested'}); memory is limited per "
+            "process (RLIMIT_AS), not across child processes, memfd or shared memory, and processes per uid"
+        )
+    needed = iso.get("needed_paths", [])
     if want_mounts and ns["mount"] is None:
         try:
-            problems = confine.private_mounts(iso["workdir"], iso.get("needed_paths", []), iso["scratch_mb"])
+            workdir = confine.allowlist_root(
+                needed,
+                disk_mb=int(iso.get("disk_mb", iso["scratch_mb"])),
+                max_files=int(iso.get("max_files", 4096)),
+                uid=iso.get("uid") if is_root and want_user else os.getuid(),
+                gid=iso.get("gid") if is_root and want_user else os.getgid(),
+            )
+            report["filesystem"] = "allowlist"
         except OSError as exc:
-            problems = [str(exc)]
-        if problems:
-            weaker.append(f"filesystem: private mounts incomplete ({'; '.join(problems)})")
-        else:
-            report["filesystem"] = "private"
+            weaker.append(f"filesystem: no allowlist root ({exc}); the host file system is visible read-only")
+            try:
+                problems = confine.private_mounts(workdir, needed, iso["scratch_mb"])
+                workdir = workdir or "/tmp"
+            except OSError as exc2:
+                problems = [str(exc2)]
+            if problems:
+                weaker.append(f"filesystem: private mounts incomplete ({'; '.join(problems)})")
+            else:
+                report["filesystem"] = "private"
     elif want_mounts:
         weaker.append(
             f"filesystem: no private mount namespace ({ns['mount']}); /tmp and readable files are shared"
         )
-    os.chdir(iso["workdir"])
+    if workdir is None:  # no mount namespace: a fresh host directory, removed by the relay
+        host_workdir = f"/tmp/polards-sandbox-{relay_pid}"
+        os.mkdir(host_workdir, 0o700)
+        if is_root and want_user and iso.get("uid") is not None:
+            os.chown(host_workdir, int(iso["uid"]), int(iso["gid"]))
+        workdir = host_workdir
+    # --- fork the program; this process stays behind as its init
+    pid = os.fork()
+    if pid:
+        _close_quietly(lifeline_r)
+        _init(pid, status_w)
+    MAIN_PID = os.getpid()
+    _close_quietly(lifeline_r, status_w)
+    os.setsid()  # the program's own session and process group (a killpg(0) stays inside)
+    os.chdir(workdir)
+    os.environ["HOME"] = os.environ["TMPDIR"] = workdir
     limits = dict(cfg["rlimits"])
     can_switch = is_root and want_user and iso.get("uid") is not None
-    if can_switch and report["filesystem"] != "private":
-        blocked = [p for p in iso.get("needed_paths", []) if confine._blocked_ancestor(p)]
+    if can_switch and report["filesystem"] not in ("private", "allowlist"):
+        blocked = [p for p in needed if confine._blocked_ancestor(p)]
         if blocked:
             can_switch = False
             weaker.append(
@@ -423,12 +617,14 @@ def run_stdio(cfg: dict) -> None:
     _emit({"ev": "end", "i": i, "status": status, "error": error, "duration": duration})
 
 
-def main(cfg: dict, config_path: str, event_fd: str) -> None:
-    """Entry point of the child (see the module docstring); ``cfg`` was read from ``config_path``."""
+def main(cfg: dict, event_fd: str) -> None:
+    """Entry point of the child (see the module docstring); ``cfg`` was read from the config descriptor."""
     global _EVENT_FD, _TOKEN
+    main_globals = vars(sys.modules["__main__"])
+    for name in ("c", "f", "marshal"):  # the bootstrap's names: nothing of the config stays reachable there
+        main_globals.pop(name, None)
     _EVENT_FD = int(event_fd)
     sys.dont_write_bytecode = True
-    os.unlink(config_path)
     _TOKEN = cfg.pop("token", "")
     sys.path.extend(p for p in cfg.get("sys_path", []) if p not in sys.path)
     sys.argv = ["solution.py"]
@@ -456,13 +652,15 @@ def main(cfg: dict, config_path: str, event_fd: str) -> None:
     _exit(0)
 
 
+#: ``python -I [-S] -c BOOTSTRAP CONFIG_FD EVENT_FD``: read the marshalled config from the (memfd) descriptor,
+#: run the two modules' code, hand over to :func:`main`.
 BOOTSTRAP = (
     "import sys, marshal\n"
-    "with open(sys.argv[1], 'rb') as f:\n"
+    "with open(int(sys.argv[1]), 'rb') as f:\n"
     "    c = marshal.load(f)\n"
     "for n, p, code in c.pop('modules'):\n"
     "    m = type(sys)(n); m.__file__ = p; sys.modules[n] = m\n"
     "    exec(compile(code, p, 'exec') if isinstance(code, str) else code, m.__dict__)\n"
     "del f, n, p, code, m\n"
-    "sys.modules['_polards_sandbox_harness'].main(c, sys.argv[1], sys.argv[2])\n"
+    "sys.modules['_polards_sandbox_harness'].main(c, sys.argv[2])\n"
 )

@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -41,13 +42,18 @@ class Limits:
     ----------
     timeout
         Wall-clock seconds per test (the child stops the test with ``SIGALRM``; the parent kills the whole
-        process group ``grace`` seconds later if that did not work).
+        program ``grace`` seconds later if that did not work).
     memory_mb
-        Address-space limit (``RLIMIT_AS``) of each process; exceeding it gives ``memory_exceeded``.
+        Memory of all the program's processes together, including what it holds in tmpfs files (its work
+        dir), memfd and SysV/POSIX shared memory: the limit of its own cgroup (where the kernel offers one;
+        going over it kills the whole program). Also the address-space limit (``RLIMIT_AS``) of each process.
+        Exceeding either gives ``memory_exceeded``.
     max_file_mb
-        Largest file the program may write (``RLIMIT_FSIZE``); also the size of each private scratch tmpfs.
+        Largest file the program may write (``RLIMIT_FSIZE``); also the size of each private scratch tmpfs of
+        the fallback file system view.
     max_processes
-        Processes (and threads) the sandbox uid may have (``RLIMIT_NPROC``).
+        Processes (and threads) the program may have: its cgroup's ``pids.max`` and ``RLIMIT_NPROC`` of the
+        sandbox uid.
     max_open_files
         ``RLIMIT_NOFILE``.
     max_output_bytes
@@ -56,6 +62,10 @@ class Limits:
         Wall-clock seconds for the whole program; ``None`` means ``(timeout + 1) * n_tests + 5``.
     grace
         Extra seconds the parent waits after a test's time limit before it kills the process group.
+    max_disk_mb
+        Size of the program's writable tmpfs (its work dir, ``/tmp``, ``/var/tmp`` and ``/dev/shm`` share it).
+    max_files
+        Inodes of that tmpfs (files, directories and links the program may create).
     """
 
     timeout: float = 6.0
@@ -66,6 +76,8 @@ class Limits:
     max_output_bytes: int = 64 * 1024
     total_timeout: float | None = None
     grace: float = 0.5
+    max_disk_mb: int = 128
+    max_files: int = 4096
 
     def __post_init__(self) -> None:
         for name in (
@@ -75,6 +87,8 @@ class Limits:
             "max_processes",
             "max_open_files",
             "max_output_bytes",
+            "max_disk_mb",
+            "max_files",
         ):
             if getattr(self, name) <= 0:
                 raise InvalidArgumentError(f"Limits.{name} must be positive, got {getattr(self, name)!r}.")
@@ -116,14 +130,43 @@ def minimal_env(workdir: str, extra: dict[str, str] | None = None) -> dict[str, 
 
 
 def interpreter_paths(python: str | None = None) -> list[str]:
-    """Directories the child interpreter must be able to read (stdlib, site-packages)."""
+    """Directories the child interpreter must be able to read (prefixes, stdlib, site-packages).
+
+    For another interpreter (``python``), its own prefixes and ``sys.path`` are asked once (and cached).
+    """
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    if python is None or os.path.realpath(python) == os.path.realpath(sys.executable):
+    # compared unresolved: a venv's python is a symlink to its base interpreter, but has its own prefix
+    if python is None or os.path.abspath(python) == os.path.abspath(sys.executable):
         paths.update(p for p in sys.path if p and os.path.isdir(p) and "site-packages" in p)
         paths.add(os.path.dirname(os.path.realpath(sys.executable)))
     else:
-        paths.add(os.path.dirname(os.path.realpath(python)))
+        paths.update(_foreign_paths(os.path.abspath(python)))
     return sorted(paths)
+
+
+@functools.lru_cache(maxsize=16)
+def _foreign_paths(python: str) -> tuple[str, ...]:
+    real = os.path.realpath(python)
+    guess = {
+        os.path.dirname(real),
+        os.path.dirname(os.path.dirname(real)),
+        os.path.dirname(os.path.dirname(python)),
+    }
+    probe = (
+        "import sys, os\n"
+        "print('\\0'.join([sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, "
+        "os.path.dirname(os.path.realpath(sys.executable)), "
+        "*[p for p in sys.path if p and 'site-packages' in p or 'dist-packages' in p]]))\n"
+    )
+    try:
+        done = subprocess.run(
+            [python, "-I", "-c", probe], capture_output=True, text=True, timeout=30, env={}, check=False
+        )
+        if done.returncode == 0:
+            guess.update(p for p in done.stdout.strip().split("\0") if p and os.path.isabs(p))
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return tuple(sorted(p for p in guess if p != os.sep))
 
 
 def site_packages() -> list[str]:

@@ -107,13 +107,18 @@ def _death(outcome: ChildOutcome, limits: Limits) -> tuple[str, str]:
         return R.TIMEOUT, f"killed after exceeding the time limit of {limits.timeout:g}s"
     if outcome.killed == "total_timeout":
         return R.TIMEOUT, "killed after exceeding the program's total time limit"
+    if outcome.oom:
+        return R.MEMORY_EXCEEDED, (
+            f"the program's processes together used more than the memory limit of {limits.memory_mb} MB "
+            "(its cgroup; tmpfs files, memfd and shared memory count)"
+        )
     rc = outcome.returncode
     err = outcome.stderr.decode("utf-8", "replace")
     if rc == -signal.SIGXCPU:
         return R.TIMEOUT, "CPU time limit exceeded"
     if "MemoryError" in err or "Cannot allocate memory" in err or "out of memory" in err.lower():
         return R.MEMORY_EXCEEDED, "out of memory"
-    if rc == -signal.SIGKILL:
+    if rc == -signal.SIGKILL and outcome.cgroup is None:
         return R.MEMORY_EXCEEDED, "killed by SIGKILL (out of memory?)"
     if rc is not None and rc < 0:
         try:
@@ -177,6 +182,8 @@ class ProgramRun:
                 "private_fs": self.private_fs,
                 "needed_paths": interpreter_paths(self.python),
                 "scratch_mb": lim.max_file_mb,
+                "disk_mb": lim.max_disk_mb,
+                "max_files": lim.max_files,
                 "strict": self.strict,
                 "force_socket_guard": self.force_socket_guard,
             },
@@ -201,6 +208,8 @@ class ProgramRun:
             extra_env=self.env,
             python=self.python,
             stop=stop,
+            memory_bytes=self.limits.memory_mb * 1024 * 1024,
+            max_pids=self.limits.max_processes + 1,  # + the PID namespace init
         )
         if outcome.stray_processes:
             raise SandboxError(

@@ -118,13 +118,20 @@ class IsolationReport:
         ``"namespace"`` (own empty network namespace), ``"socket_guard"`` (internet sockets refused by an
         audit hook), or ``"allowed"`` (``network=True``).
     filesystem
-        ``"private"`` (read-only root, fresh tmpfs scratch dirs, private home hidden) or ``"shared"``.
+        ``"allowlist"`` (an empty root with only the interpreter, its libraries, a few devices, a fresh
+        ``/proc`` and a capped tmpfs work dir), ``"private"`` (the fallback: the host's root read-only, fresh
+        tmpfs scratch dirs, private home hidden) or ``"shared"``.
     rlimits
         The resource limits that were set.
     uid
         The uid the program ran as.
     weaker
         Human-readable list of what is weaker than requested (empty when all was set up).
+    pid_namespace
+        The program ran in its own PID namespace (sees only its own processes; all die with it).
+    cgroup
+        ``"v1"`` or ``"v2"``: the program's processes shared one cgroup limiting their memory and count;
+        ``None``: no cgroup could be used (memory is then limited per process only).
     """
 
     separate_user: bool = False
@@ -133,6 +140,8 @@ class IsolationReport:
     rlimits: list[str] = field(default_factory=list)
     uid: int | None = None
     weaker: list[str] = field(default_factory=list)
+    pid_namespace: bool = False
+    cgroup: str | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> IsolationReport:

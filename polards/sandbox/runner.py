@@ -1,7 +1,8 @@
 """Start one sandbox child, feed it, watch it, kill it: the parent side of a single child process.
 
-:func:`run_child` writes the config into a fresh temporary directory, starts ``python -I`` with the harness
-in a new session (its own process group), and then multiplexes, without threads and without blocking:
+:func:`run_child` makes the child's cgroup (:mod:`polards.sandbox.cgroups`), writes the config into a memfd,
+starts ``python -I`` with the harness in a new session (its own process group), and then multiplexes,
+without threads and without blocking:
 
 * writing the test input to the child's stdin (then closing it),
 * reading stdout and stderr (the first ``max_output_bytes`` kept, the rest drained and dropped, so a program
@@ -9,10 +10,15 @@ in a new session (its own process group), and then multiplexes, without threads 
 * reading the harness's JSON events (``start``/``end`` per test) from a separate pipe,
 * watching the clock: a test that overruns its limit by ``grace`` seconds, or the program's total budget,
   gets the whole process group killed,
+* watching the cgroup's out-of-memory events (cgroup v1): the first one kills the whole program,
 * noticing the child's exit through a pidfd.
 
-Afterwards it kills the process group, sweeps every process left running under the sandbox uid, and
-removes the temporary directory.
+The child forks the program's PID namespace init, which forks the program (see :mod:`harness`), so killing the
+child kills everything: the init dies with it (parent-death signal) and the kernel kills every process of the
+namespace with the init. Afterwards the parent empties and removes the cgroup; without a PID namespace it also
+sweeps every process left running under the sandbox uid. Nothing of a child is left on the host's disk: the
+config travels in a memfd and the work directory is a tmpfs of the child's own mount namespace (only with
+``private_fs=False`` is a host temporary directory made, and removed).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from polards.exceptions import SandboxError
-from polards.sandbox import confine, harness
+from polards.sandbox import cgroups, confine, harness
 from polards.sandbox.limits import kill_uid, minimal_env, site_packages
 
 _MODULES: dict[bool, list] = {}
@@ -80,6 +86,9 @@ class ChildOutcome:
     duration: float = 0.0
     stray_processes: list[int] = field(default_factory=list)
     channel_error: str | None = None  # why the event channel was given up (flood), else None
+    cgroup: str | None = None  # "v1" / "v2" when the child had its own cgroup
+    oom: bool = False  # the kernel hit the cgroup's memory limit (the program was killed for it)
+    peak_memory: int | None = None  # bytes, all the child's processes together (where the kernel tells)
 
     def event(self, kind: str) -> dict | None:
         for ev in self.events:
@@ -127,13 +136,15 @@ def run_child(
     extra_env: dict[str, str] | None = None,
     python: str | None = None,
     stop: Callable[[dict], bool] | None = None,
+    memory_bytes: int | None = None,
+    max_pids: int | None = None,
 ) -> ChildOutcome:
     """Run the harness once with ``config`` (see :mod:`polards.sandbox.harness`) and collect everything.
 
     Parameters
     ----------
     config
-        The harness config; ``config["isolation"]["workdir"]`` is filled in here.
+        The harness config; its ``isolation`` part gets the work dir, cgroup and parent pid filled in here.
     stdin
         Bytes for the child's stdin (closed after writing), or ``None`` for ``/dev/null``.
     test_timeout, grace
@@ -142,59 +153,70 @@ def run_child(
     deadline
         ``time.monotonic()`` value after which the child is killed whatever it is doing.
     uid
-        The sandbox uid (owner of the temporary directory, target of the final sweep), or ``None``.
+        The sandbox uid (owner of a host work dir, target of the final sweep), or ``None``.
     stop
         Called with each event; returning True kills the child at once (``killed == "stopped"``).
     extra_env
         Variables added to the minimal environment (see :func:`polards.sandbox.limits.minimal_env`).
+    memory_bytes, max_pids
+        Limits of the child's cgroup (memory of all its processes together, processes and threads); ``None``
+        makes no cgroup.
     """
     t0 = time.monotonic()
-    workdir = tempfile.mkdtemp(prefix="polards-sandbox-")
+    iso = config["isolation"]
+    workdir = None
+    if not iso.get("private_fs", True):
+        workdir = tempfile.mkdtemp(prefix="polards-sandbox-")
     out = ChildOutcome()
-    proc = None
-    read_fd = write_fd = -1
+    proc = group = None
+    read_fd = write_fd = config_fd = -1
     try:
-        os.chmod(workdir, 0o700)
-        if uid is not None:
-            os.chown(workdir, uid, uid)
-        config["isolation"]["workdir"] = workdir
+        if workdir is not None:
+            os.chmod(workdir, 0o700)
+            if uid is not None:
+                os.chown(workdir, uid, uid)
+        iso["workdir"] = workdir
+        iso["parent_pid"] = os.getpid()
+        if memory_bytes is not None and max_pids is not None:
+            group, reason = cgroups.create(memory_bytes, max_pids)
+            iso["cgroup"] = group.kind if group is not None else None
+            iso["cgroup_procs"] = group.procs_files if group is not None else []
+            iso["cgroup_error"] = reason
+            out.cgroup = iso["cgroup"]
         token = secrets.token_hex(16)  # events without it (forged by the program) are ignored
         config["token"] = token
         if not python:
             config["sys_path"] = site_packages()
-        config_path = os.path.join(workdir, ".polards-config")
-        fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
+        config_fd = os.memfd_create("polards-sandbox-config", os.MFD_CLOEXEC)
+        with os.fdopen(os.dup(config_fd), "wb") as fh:
             fh.write(marshal.dumps({**config, "modules": _child_modules(python is None)}))
+        os.lseek(config_fd, 0, os.SEEK_SET)
         read_fd, write_fd = os.pipe()
         # Our own interpreter starts without `site` (no .pth processing: ~3x faster start); the harness puts
         # site-packages back on sys.path. Another interpreter gets its normal `site`.
         flags = ["-I"] if python else ["-I", "-S"]
-        argv = [
-            python or sys.executable,
-            *flags,
-            "-c",
-            harness.BOOTSTRAP,
-            config_path,
-            str(write_fd),
-        ]
+        argv = [python or sys.executable, *flags, "-c", harness.BOOTSTRAP, str(config_fd), str(write_fd)]
         try:
             proc = subprocess.Popen(
                 argv,
                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                pass_fds=(write_fd,),
-                cwd=workdir,
-                env=minimal_env(workdir, extra_env),
+                pass_fds=(write_fd, config_fd),
+                cwd=workdir or "/",
+                env=minimal_env(workdir or "/tmp", extra_env),
                 start_new_session=True,
                 close_fds=True,
             )
         except OSError as exc:
             raise SandboxError(f"Could not start the sandbox interpreter {argv[0]!r}: {exc}") from exc
-        os.close(write_fd)
-        write_fd = -1
-        _watch(proc, out, read_fd, stdin, test_timeout, grace, deadline, max_output_bytes, stop, token)
+        for fd in (write_fd, config_fd):
+            os.close(fd)
+        write_fd = config_fd = -1
+        oom_fd = group.oom_eventfd if group is not None else -1
+        _watch(
+            proc, out, read_fd, stdin, test_timeout, grace, deadline, max_output_bytes, stop, token, oom_fd
+        )
     finally:
         if proc is not None:
             _kill(proc)
@@ -209,12 +231,21 @@ def run_child(
                         stream.close()
                     except OSError:
                         pass
-        for fd in (read_fd, write_fd):
+        for fd in (read_fd, write_fd, config_fd):
             if fd >= 0:
                 os.close(fd)
-        if uid is not None:
-            out.stray_processes = kill_uid(uid)
-        shutil.rmtree(workdir, ignore_errors=True)
+        if group is not None:
+            out.oom = out.oom or group.oom_kills() > 0
+            out.peak_memory = group.peak_bytes()
+            out.stray_processes = group.remove()
+        ready = out.event("ready")
+        in_pid_ns = bool(
+            ready and isinstance(ready.get("isolation"), dict) and ready["isolation"].get("pid_namespace")
+        )
+        if uid is not None and (not in_pid_ns or proc is None):
+            out.stray_processes += kill_uid(uid)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
         out.duration = time.monotonic() - t0
     return out
 
@@ -252,6 +283,7 @@ def _watch(
     cap: int,
     stop: Callable[[dict], bool] | None = None,
     token: str = "",
+    oom_fd: int = -1,
 ) -> None:
     sel = selectors.DefaultSelector()
     sinks = {proc.stdout.fileno(): _Sink(cap), proc.stderr.fileno(): _Sink(cap)}
@@ -267,6 +299,8 @@ def _watch(
             sel.register(proc.stdin.fileno(), selectors.EVENT_WRITE, "in")
         else:
             proc.stdin.close()
+    if oom_fd >= 0:
+        sel.register(oom_fd, selectors.EVENT_READ, "oom")
     pidfd = -1
     if hasattr(os, "pidfd_open"):
         try:
@@ -299,10 +333,19 @@ def _watch(
                     continue
             limits = [deadline - now] + ([test_deadline - now] if test_deadline is not None else [])
             wait = 0.05 if exited_at is not None or pidfd < 0 else max(min(limits), 0.0) + 0.001
-            for key, _ in sel.select(timeout=min(wait, 1.0)):
+            ready = sel.select(timeout=min(wait, 1.0))
+            ready.sort(key=lambda item: item[0].data == "oom")  # drain the pipes before acting on an OOM
+            for key, _ in ready:
                 kind, fd = key.data, key.fd
                 if kind == "exit":
                     sel.unregister(fd)
+                    continue
+                if kind == "oom":
+                    sel.unregister(fd)
+                    out.oom = True
+                    if exited_at is None:
+                        _kill(proc)  # the whole program goes, not just the process the kernel would pick
+                        exited_at = time.monotonic()
                     continue
                 if kind == "in":
                     try:

@@ -212,6 +212,9 @@ def test_unknown_keywords_raise_type_error(call: Any) -> None:
         call()
 
 
-def test_on_mixed_types_use_json_is_named_not_implemented() -> None:
-    with pytest.raises(NotImplementedError, match="on_mixed_types"):
-        pds.Dataset.from_dict({"a": [1, "x"]}, on_mixed_types="use_json")
+def test_on_mixed_types_use_json_matches_datasets() -> None:
+    data = {"a": [1, "x", None]}
+    ours = pds.Dataset.from_dict(data, on_mixed_types="use_json")
+    theirs = datasets.Dataset.from_dict(data, on_mixed_types="use_json")
+    assert ours.features.to_dict() == theirs.features.to_dict()
+    assert ours.to_list() == theirs.to_list()

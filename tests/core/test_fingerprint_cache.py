@@ -280,5 +280,7 @@ def test_cache_file_of_a_shuffled_map_holds_each_row_once(files) -> None:  # typ
     plain = sizes(pds.Dataset.from_parquet(files).map(word_count, batched=True, batch_size=10))
     for f in os.listdir(_cache_dir()):
         os.remove(os.path.join(_cache_dir(), f))
-    shuffled = sizes(pds.Dataset.from_parquet(files).shuffle(seed=0).map(word_count, batched=True, batch_size=10))
+    shuffled = sizes(
+        pds.Dataset.from_parquet(files).shuffle(seed=0).map(word_count, batched=True, batch_size=10)
+    )
     assert shuffled < 2 * plain

@@ -151,7 +151,9 @@ def test_save_sweeps_temp_folders_of_killed_saves_and_shows_a_bar(tmp_path, monk
 
     import polards as pds
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     stale = tmp_path / f"out.tmp-{dead.stdout.strip()}"  # what a SIGKILLed save leaves
     stale.mkdir()
     (stale / "data-00000-of-00001.arrow").write_bytes(b"half")

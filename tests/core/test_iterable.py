@@ -79,9 +79,10 @@ def test_iterable_verbs() -> None:
     assert it.remove_columns("s").column_names == ["i"]
     assert [r["i"] for r in it.shard(3, 1)] == [3, 4, 5]
     assert [r["i"] for r in it.map({"i": pl.col("i") * 10}).take(2)] == [0, 10]
+    # datasets reads each source one row ahead: it stops right after the first source's last row
     assert Counter(
         r["i"] for r in pds.interleave_datasets([it, it], stopping_strategy="first_exhausted")
-    ) == Counter({i: 2 for i in range(10)})
+    ) == Counter({i: 2 for i in range(9)} | {9: 1})
     assert [r["i"] for r in pds.concatenate_datasets([it.take(1), it.take(2)])] == [0, 0, 1]
 
 

@@ -46,7 +46,9 @@ def test_batches_and_buffers(batch_size) -> None:
     ours, theirs = _both(NESTED)
     for method in ("to_csv", "to_json"):
         a, b = io.BytesIO(), io.BytesIO()
-        assert getattr(ours, method)(a, batch_size=batch_size) == getattr(theirs, method)(b, batch_size=batch_size)
+        assert getattr(ours, method)(a, batch_size=batch_size) == getattr(theirs, method)(
+            b, batch_size=batch_size
+        )
         assert a.getvalue() == b.getvalue()
 
 

@@ -37,6 +37,8 @@ def bundled_env(hf_env, monkeypatch):
 # Repos whose default config merges files of different schemas: ``datasets`` 5.2 raises a CastError there (map-style
 # and streaming, checked against this emulator), and so does polards; single files load with data_files=.
 DRIFTING = {"gorilla-llm/Berkeley-Function-Calling-Leaderboard": "BFCL_v3_simple.json"}
+# Script repos: datasets 5.2 refuses them (RuntimeError) even with data_files; their files are read by name.
+SCRIPTS = {"livecodebench/code_generation_lite": "test6.jsonl"}
 
 
 @pytest.mark.parametrize("repo", REPOS)
@@ -52,6 +54,17 @@ def test_bundled_repo_loads_and_streams(bundled_env, repo: str) -> None:
         assert list(
             pds.load_dataset(repo, data_files=DRIFTING[repo], split="train", streaming=True).take(3)
         ) == (one.select(range(3)).to_list())
+        return
+    if repo in SCRIPTS:
+        from huggingface_hub import hf_hub_download
+
+        from polards.exceptions import DatasetScriptError
+
+        for call in (pds.load_dataset, pds.get_dataset_config_names):
+            with pytest.raises(DatasetScriptError):
+                call(repo)
+        path = hf_hub_download(repo, SCRIPTS[repo], repo_type="dataset")
+        assert len(pds.Dataset.from_json(path)) > 0
         return
     names = pds.get_dataset_config_names(repo)
     assert names

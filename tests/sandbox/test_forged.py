@@ -98,3 +98,18 @@ def test_batch_breakers_are_each_a_non_pass_and_the_batch_goes_on():
         text = r.first_error or ""
         assert "\x1b" not in text and len(text) <= 2003
         text.encode("utf-8")  # no lone surrogates
+
+
+def test_the_bootstrap_leaves_no_config_in_main_globals():
+    code = (
+        "import sys\n"
+        "def f():\n"
+        "    g = vars(sys.modules['__main__'])\n"
+        "    return sorted(k for k, v in g.items() if k == 'c' or isinstance(v, dict) and 'tests' in v)\n"
+    )
+    for tests in (
+        [CallTest("f", [], [])],
+        AssertTest("def check(candidate):\n    assert candidate() == []\n", "f"),
+    ):
+        r = run(code, tests)
+        assert r.all_passed, r.first_error

@@ -23,7 +23,9 @@ def test_full_isolation_as_root():
     report = isolation_report()
     assert report.separate_user and report.uid not in (None, 0)
     assert report.network == "namespace"
-    assert report.filesystem == "private"
+    assert report.filesystem == "allowlist"
+    assert report.pid_namespace
+    assert report.cgroup in ("v1", "v2")
     assert report.rlimits == [
         "RLIMIT_CPU",
         "RLIMIT_AS",

@@ -235,10 +235,17 @@ def test_run_column_with_expressions_and_entry_points():
         "durations",
         "first_error",
         "duration",
+        "forgeable",
     ]
     assert out["all_passed"].to_list() == [True, False]
     assert out["status"].to_list() == ["passed", "failed"]
     assert out.schema["statuses"] == pl.List(pl.String)
+    assert out["forgeable"].to_list() == [False, False]  # `assert candidate(1) == 2` is judged by the parent
+    loop = df.with_columns(
+        test=pl.lit("def check(candidate):\n    for x in [1]:\n        assert candidate(x) == 2\n")
+    )
+    out = run_column(loop, pl.col("prompt") + pl.col("completion"), "test", entry_point_col="entry_point")
+    assert out["forgeable"].to_list() == [True, True] and out["all_passed"].to_list() == [True, False]
     with pytest.raises(ColumnNotFoundError, match="nope"):
         run_column(df, "nope", "test")
 
