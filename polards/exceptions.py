@@ -173,6 +173,10 @@ class OfflineCacheMissError(PolardsError, FileNotFoundError):
     """Offline mode is on and the cache does not hold what was asked for."""
 
 
+class ForkedAfterPolarsError(PolardsError, RuntimeError):
+    """A query in a process forked after Polars had run one in its parent (it would hang: use 'spawn')."""
+
+
 class CacheBusyError(PolardsError, RuntimeError):
     """A cache entry is locked by another process (e.g. a download in progress) and was left alone."""
 

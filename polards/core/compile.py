@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from polards.core import map_cache
+from polards.core import fork_guard, map_cache
 from polards.core import steps as st
 from polards.core.udf import python_map_frame
 
@@ -20,6 +20,8 @@ def compile_plan(plan: Plan) -> pl.LazyFrame:
 
     A Python map/filter step with a cached result (see :mod:`polards.core.map_cache`) compiles to a scan of it.
     """
+    fork_guard.check()
+    fork_guard.note_use()
     start, lf = 1, None
     for i in range(len(plan) - 1, 0, -1):
         if isinstance(plan[i], st.PythonMap) and (lf := map_cache.lookup(plan[: i + 1])) is not None:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from polards.core import fork_guard
 from polards.core import steps as st
 from polards.core.udf import as_exprs, make_step, map_batch, map_batch_python
 from polards.exceptions import ColumnNotFoundError, InvalidArgumentError, UDFOutputError
@@ -447,6 +448,8 @@ class IterableDataset:
     def _stream(
         self, chunk: int = DEFAULT_BATCH, progress: _Progress | None = None, upto: int | None = None
     ) -> Iterator[pl.DataFrame]:
+        fork_guard.check()
+        fork_guard.note_use()
         head = self._lazy_head()
         lazy_ops = list(self._ops[:head])
         order = self._shard_order()
@@ -720,14 +723,7 @@ class IterableDataset:
         """:meth:`_python_op` of a batched map, yielding the outputs as Python columns (``map_batch_python``)."""
 
         def op(stream: Iterator[pl.DataFrame]) -> Iterator[dict[str, list[Any]] | pl.DataFrame]:
-            offset = 0
-            size = step.batch_size or DEFAULT_BATCH
-            for df in _rebatch(stream, size, step.drop_last_batch):
-                if step.with_indices:
-                    df = df.with_row_index(st.INDEX_COLUMN, offset=offset)
-                offset += df.height
-                if checked is not None:
-                    checked.local.frame = df
+            for df in _map_inputs(step, checked, stream):
                 yield map_batch_python(step, df)
 
         return op
@@ -737,14 +733,7 @@ class IterableDataset:
         step: st.PythonMap, checked: _LengthChecked | None = None
     ) -> Callable[[Iterator[pl.DataFrame], Any], Iterator[pl.DataFrame]]:
         def op(stream: Iterator[pl.DataFrame], _: Any) -> Iterator[pl.DataFrame]:
-            offset = 0
-            size = step.batch_size if step.batched and step.batch_size else DEFAULT_BATCH
-            for df in _rebatch(stream, size, step.drop_last_batch):
-                if step.with_indices:
-                    df = df.with_row_index(st.INDEX_COLUMN, offset=offset)
-                offset += df.height
-                if checked is not None:
-                    checked.local.frame = df
+            for df in _map_inputs(step, checked, stream):
                 out = map_batch(step, df)
                 yield out.filter(pl.col(st.MASK_COLUMN)).drop(st.MASK_COLUMN) if step.is_filter else out
 
@@ -1146,6 +1135,22 @@ def _decoded_rows(
         finally:
             for fut in window:
                 fut.cancel()
+
+
+def _map_inputs(
+    step: st.PythonMap, checked: _LengthChecked | None, stream: Iterator[pl.DataFrame]
+) -> Iterator[pl.DataFrame]:
+    """The input batches of a Python map/filter step (``batch_size`` rows, numbered when ``with_indices``),
+    each handed to the length check just before the function sees it."""
+    offset = 0
+    size = step.batch_size if step.batched and step.batch_size else DEFAULT_BATCH
+    for df in _rebatch(stream, size, step.drop_last_batch):
+        if step.with_indices:
+            df = df.with_row_index(st.INDEX_COLUMN, offset=offset)
+        offset += df.height
+        if checked is not None:
+            checked.local.frame = df
+        yield df
 
 
 def _rebatch_python(
