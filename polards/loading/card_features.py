@@ -192,6 +192,16 @@ class Restructure:
 def apply_features(ds: Any, features: Any, fmt: str) -> Any:
     """``ds`` cast to the card's ``features`` (see the module docstring)."""
     shape = Restructure(features, fill_missing=fmt == "json")
-    if not shape.is_noop(ds.lazy().collect_schema()):
+    schema = ds.lazy().collect_schema()
+    have = list(schema) + ([c for c in features if c not in schema] if shape.fill_missing else [])
+    if sorted(have) != sorted(features):
+        from polards.exceptions import CastError
+
+        raise CastError(
+            f"Couldn't cast the columns {list(schema)} to the features {list(features)} because column names "
+            "don't match. All the data files must have the columns the features declare (given as features= "
+            "or in the README's dataset_info)."
+        )
+    if not shape.is_noop(schema):
         ds = ds.map_schema(shape, preserves_len=True)
     return ds.cast(features)

@@ -295,3 +295,23 @@ def test_hub_repo_like_datasets(hub_env: SimpleNamespace, repo: str) -> None:
 @pytest.mark.parametrize("repo", ["fidelity/card-json", "fidelity/mixed-json"])
 def test_hub_repo_streaming_like_datasets(hub_env: SimpleNamespace, repo: str) -> None:
     _same_streaming((repo,), split="train")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_card_features_with_other_columns_raise(tmp_path: Path, ds_cache: str, fmt: str) -> None:
+    """A card that does not declare every column: both libraries refuse the load (datasets: a CastError inside
+    its DatasetGenerationError; polards: CastError, a ValueError)."""
+    from polards.exceptions import CastError
+
+    data = "a,b\n1,2\n" if fmt == "csv" else '{"a": 1, "b": 2}\n'
+    folder = _write(
+        tmp_path / "repo",
+        {
+            "README.md": _card([{"name": "a", "dtype": "int64"}]),
+            "train.csv" if fmt == "csv" else "train.jsonl": data,
+        },
+    )
+    with pytest.raises(datasets.exceptions.DatasetGenerationError):
+        datasets.load_dataset(str(folder), split="train", cache_dir=ds_cache)
+    with pytest.raises(CastError, match="column names don't match"):
+        pds.load_dataset(str(folder), split="train")
