@@ -22,29 +22,25 @@ eval/benchmarks/mmlu_redux.py                    edinburgh-dawg/mmlu-redux, one 
 eval/benchmarks/supergpqa.py                     m-a-p/SuperGPQA                              covered
 eval/benchmarks/ceval.py                         ceval/ceval-exam, 52 subjects, split val     covered
 eval/benchmarks/ifbench.py                       allenai/IFBench_test                         covered
-eval/benchmarks/ifeval.py                        google/IFEval                                DIFFERS (xfail, README
-                                                                                              features ignored)
+eval/benchmarks/ifeval.py                        google/IFEval                                covered (README features)
 eval/benchmarks/gsm8k.py                         openai/gsm8k main                            covered
 eval/benchmarks/math500.py                       HuggingFaceH4/MATH-500                       covered
 eval/benchmarks/mbpp.py                          google-research-datasets/mbpp sanitized      covered
-eval/benchmarks/_livecodebench.py                livecodebench/code_generation_lite (script   DIFFERS (xfail, script
-  (+ hf_hub_download test6.jsonl, from_json)     repo; fallback to test6.jsonl)               repo loaded)
+eval/benchmarks/_livecodebench.py                livecodebench/code_generation_lite (script   covered (script repo
+  (+ hf_hub_download test6.jsonl, from_json)     repo; fallback to test6.jsonl)               refused, fallback taken)
 eval/benchmarks/_longbench.py                    THUDM/LongBench-v2                           covered
 eval/benchmarks/_swe_bench.py                    princeton-nlp/SWE-bench_Verified             covered
 eval/benchmarks/_terminal_bench.py               ia03/terminal-bench                          covered
 eval/benchmarks/_arena_hard.py                   lmarena-ai/arena-hard-auto-v0.1              covered (judge placeholder)
-eval/benchmarks/_bfcl.py (2 loads, data_files)   gorilla-llm/Berkeley-Function-Calling-...    DIFFERS (xfail, no Json
-                                                                                              feature)
+eval/benchmarks/_bfcl.py (2 loads, data_files)   gorilla-llm/Berkeley-Function-Calling-...    covered (Json inferred)
 eval/benchmarks/_tau2_bench.py                   tau2-bench JSON files from GitHub            skipped-other: not the Hub
                                                                                               nor ``datasets``
 recipes/chat_sl/chat_datasets.py Tulu3Builder    allenai/tulu-3-sft-mixture                   covered
 recipes/chat_sl/chat_datasets.py NoRobotsBuilder HuggingFaceH4/no_robots                      covered
 supervised/data.py InterleavedChatDatasetBuilder any (no_robots + tulu-3, test_size=16)       covered
 supervised/data.py FromConversationFileBuilder   local JSONL -> Dataset.from_list             covered
-recipes/distillation/off_policy_reasoning.py     open-thoughts/OpenThoughts3-1.2M, streaming  DIFFERS (xfail, streaming
-                                                                                              shuffle order)
-distillation/datasets.py load_deepmath_prompts   zwhe99/DeepMath-103K (train; test missing)   covered (warning text
-                                                                                              differs: xfail)
+recipes/distillation/off_policy_reasoning.py     open-thoughts/OpenThoughts3-1.2M, streaming  covered (shuffle order)
+distillation/datasets.py load_deepmath_prompts   zwhe99/DeepMath-103K (train; test missing)   covered (same warning)
 distillation/datasets.py load_tulu3_prompts      allenai/tulu-3-sft-mixture                   covered
 recipes/math_rl/math_env.py MathDataset          MATH-500 + EleutherAI/hendrycks_math (all    covered
                                                  configs via get_dataset_config_names)
@@ -82,7 +78,7 @@ recipes/sl_loop.py, recipes/rl_loop.py           no_robots, openai/gsm8k (inside
 weights/_artifacts.py snapshot_download          a base model's weights                       skipped-needs-model
 ===============================================  ===========================================  ===========================
 
-Differences are polards bugs in areas this test does not own; they are ``KNOWN_DIFFERENCES`` (xfail strict).
+A difference is a polards bug: list it in ``KNOWN_DIFFERENCES`` (xfail strict) with its cause (none today).
 """
 
 from __future__ import annotations
@@ -127,34 +123,9 @@ if _venv_problem() is not None:
 
 # case -> the polards bug that makes its result differ from datasets' (reported; in an area this test does not
 # own). Marked xfail(strict=True), so the case turns into a failure to update here once the bug is fixed.
-KNOWN_DIFFERENCES: dict[str, str] = {
-    "eval/bfcl": (
-        "polards infers a struct (union of all rows' keys, missing ones null) for the JSON object "
-        "`function[].parameters.properties`, where datasets 5.2 infers `Json(decode=True)` and gives each row "
-        "its own keys: the BFCL prompt then lists `city: null, unit: null, ...` params"
-    ),
-    "eval/ifeval": (
-        "polards ignores the README `dataset_info.features` when loading JSON data files (datasets casts to "
-        "them): `kwargs` structs lack the declared `language` field and have the JSON's key order"
-    ),
-    "eval/livecodebench": (
-        "polards loads the data files of a repo that has a loading script (`code_generation_lite.py`: 10 rows "
-        "from test.jsonl + test6.jsonl); datasets 5.2 raises `RuntimeError: Dataset scripts are no longer "
-        "supported`, so the cookbook takes its test6.jsonl `from_json` fallback (6 rows)"
-    ),
-    "distillation/OpenThoughts3Builder": (
-        "IterableDataset.shuffle(seed, buffer_size) yields another order than datasets 5.2, which rebatches the "
-        "source to buffer_size // max_buffer_input_shards rows, interleaves up to max_buffer_input_shards=10 "
-        "shards, and permutes all buffered rows once they reach buffer_size"
-    ),
-}
+KNOWN_DIFFERENCES: dict[str, str] = {}
 # case -> why the warnings the cookbook logs differ (the results are equal).
-KNOWN_WARNING_DIFFERENCES: dict[str, str] = {
-    "distillation/load_deepmath_prompts": (
-        "polards' unknown-split error adds \" (dataset 'zwhe99/DeepMath-103K', config 'default')\" to datasets' "
-        "message `Unknown split \"test\". Should be one of ['train'].`, and the cookbook logs the message"
-    ),
-}
+KNOWN_WARNING_DIFFERENCES: dict[str, str] = {}
 NO_ORACLE = ("torchcodec",)
 """datasets 5.2 cannot decode Audio without torchcodec, whose PyPI wheels need CUDA torch (see make_venv.sh)."""
 
