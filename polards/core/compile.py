@@ -166,12 +166,34 @@ def count_rows(plan: Plan, known: dict[int, int] | None = None) -> int:
     if len(prefix) > 1 and isinstance(last, st.Gather):
         return len(last.indices)
     if len(prefix) > 1 and isinstance(last, st.Slice):
-        n = count_rows(prefix[:-1])
+        if last.length is not None and _count_runs_python(prefix[:-1]):
+            # count only the rows the slice needs: the Python steps below stop after offset + length rows
+            # (``take(10_000)`` after a filter must not run the filter over the whole dataset to count)
+            upto = compile_plan(prefix[:-1]).head(last.offset + last.length)
+            n = int(upto.select(pl.len()).collect().item())
+        else:
+            n = count_rows(prefix[:-1])
         start = min(last.offset, n)
         return max(0, min(n - start, last.length if last.length is not None else n))
     if len(prefix) == 1 and isinstance(last, st.Concat) and last.axis == 0:
         return sum(count_rows(p) for p in last.plans)
     return int(compile_plan(prefix).select(pl.len()).collect().item())
+
+
+def _count_runs_python(plan: Plan) -> bool:
+    """Whether :func:`count_rows` of ``plan`` would call a Python function (it follows the same path)."""
+    end = len(plan)
+    while end > 1 and preserves_len(plan[end - 1]):
+        end -= 1
+    prefix = plan[:end]
+    last = prefix[-1]
+    if len(prefix) > 1 and isinstance(last, st.Gather):
+        return False
+    if len(prefix) > 1 and isinstance(last, st.Slice):
+        return _count_runs_python(prefix[:-1])
+    if len(prefix) == 1 and isinstance(last, st.Concat) and last.axis == 0:
+        return any(_count_runs_python(p) for p in last.plans)
+    return any(isinstance(step, st.PythonMap) or isinstance(step, st.Concat) for step in prefix)
 
 
 def known_prefix(plan: Plan) -> Plan:

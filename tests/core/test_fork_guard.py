@@ -40,7 +40,9 @@ SCRIPT = textwrap.dedent(
 def test_fork_after_a_query_raises_and_spawn_works(tmp_path) -> None:
     script = tmp_path / "forks.py"
     script.write_text(SCRIPT)
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=240, check=True)
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=240, check=True
+    )
     lines = dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)
     assert lines["before"] == "[2, 4, 6]"
     assert lines["after"].startswith("ForkedAfterPolarsError: ") and "'spawn'" in lines["after"]
