@@ -382,19 +382,36 @@ class Image:
 
     def encode_example(self, value: Any) -> dict[str, Any] | None:
         """Turn a path, bytes, dict or ``PIL.Image`` into ``{"bytes", "path"}``."""
+        import os
+        from pathlib import Path
+
+        import numpy as np
+
+        from polards.features.image_encode import encode_np_array, encode_pil_image
+
         if value is None:
             return None
-        if isinstance(value, dict):
-            return {"bytes": value.get("bytes"), "path": value.get("path")}
+        if isinstance(value, list):
+            value = np.array(value)
         if isinstance(value, str):
             return {"bytes": None, "path": value}
+        if isinstance(value, Path):
+            return {"bytes": None, "path": str(value.absolute())}
         if isinstance(value, bytes | bytearray):
             return {"bytes": bytes(value), "path": None}
-        if hasattr(value, "save"):  # PIL image
-            buf = io.BytesIO()
-            fmt = value.format or ("PNG" if value.mode in ("1", "L", "LA", "RGB", "RGBA", "P") else "TIFF")
-            value.save(buf, format=fmt)
-            return {"bytes": buf.getvalue(), "path": getattr(value, "filename", None) or None}
+        if isinstance(value, np.ndarray):
+            return encode_np_array(value)
+        if hasattr(value, "save") and hasattr(value, "mode"):  # PIL image
+            return encode_pil_image(value)
+        if isinstance(value, dict):
+            path, data = value.get("path"), value.get("bytes")
+            if path is not None and os.path.isfile(path):  # the file is here: its bytes are not duplicated
+                return {"bytes": None, "path": path}
+            if data is not None or path is not None:
+                return {"bytes": data, "path": path}
+            raise InvalidArgumentError(
+                f"An image sample should have one of 'path' or 'bytes' but they are missing or None in {value}."
+            )
         raise FeatureTypeError(f"Image feature cannot encode a value of type {type(value).__name__}.")
 
     def decode_example(self, value: dict[str, Any] | None) -> Any:

@@ -22,6 +22,11 @@ needs_root = pytest.mark.skipif(not ROOT, reason="the allowlist root needs root 
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 HUMANEVAL = CHECKOUT / "tests" / "data" / "humaneval" / "HumanEval.jsonl.gz"
+# A venv under /tmp (a checkout made by `mktemp -d`) is bound at its own path, so the directories leading to it
+# exist, empty but for it, in the program's /tmp: its first one is the only name a program may see there.
+_UNDER_TMP = [p for p in interpreter_paths() if Path(p).is_relative_to("/tmp")]
+VENV_SKELETON = sorted({Path(p).relative_to("/tmp").parts[0] for p in _UNDER_TMP})
+VENV_IN_CHECKOUT = Path(sys.prefix).resolve().is_relative_to(CHECKOUT)
 
 VISIBLE = """
 import os
@@ -47,7 +52,8 @@ def test_nothing_of_the_checkout_home_or_host_tmp_is_visible():
     marker.close()
     home = os.path.expanduser("~")
     secrets = [
-        str(CHECKOUT),
+        # the checkout itself, or, where the venv lives inside it (so its path exists), one of its files
+        str(CHECKOUT / "pyproject.toml") if VENV_IN_CHECKOUT else str(CHECKOUT),
         str(CHECKOUT / ".git"),
         str(CHECKOUT / "polards" / "sandbox" / "harness.py"),
         str(HUMANEVAL),  # reference solutions
@@ -125,7 +131,8 @@ def test_programs_running_at_the_same_time_do_not_see_each_other():
         "    return [os.path.exists(name), os.path.exists('/tmp/' + name), sorted(os.listdir('/tmp'))]\n"
     )
     results = run_many(
-        [(writer, [CallTest("f", [], 1)]), (reader, [CallTest("f", [name], [False, False, []])])], workers=2
+        [(writer, [CallTest("f", [], 1)]), (reader, [CallTest("f", [name], [False, False, VENV_SKELETON])])],
+        workers=2,
     )
     assert [r.statuses for r in results] == [["passed"], ["passed"]], results[1].first_error
     assert not os.path.exists(os.path.join("/tmp", name))  # nor does anything reach the host's /tmp
