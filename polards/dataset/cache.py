@@ -55,19 +55,16 @@ def arrow_in_memory(frame: pl.DataFrame) -> tuple[Any, pl.DataFrame]:
     """``frame``'s rows copied into one buffer of pyarrow's memory pool, and a DataFrame over that buffer
     (zero-copy: Polars keeps the buffer alive and frees it with the frame).
 
-    The copy is an uncompressed Arrow IPC stream written into a buffer of exactly its size (measured first),
-    so the result holds no reference to files or to ``frame``."""
+    The copy is an uncompressed Arrow IPC stream written into a pyarrow buffer, so the result holds no
+    reference to files or to ``frame``."""
     import pyarrow as pa
 
     table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())  # large types: Polars imports them as-is
-    mock = pa.MockOutputStream()
-    with pa.ipc.new_stream(mock, table.schema) as writer:
-        writer.write_table(table)
-    buf = pa.allocate_buffer(mock.size())
-    with pa.ipc.new_stream(pa.FixedSizeBufferWriter(buf), table.schema) as writer:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     del table
-    copied = pa.ipc.open_stream(buf).read_all()
+    copied = pa.ipc.open_stream(sink.getvalue()).read_all()
     out = pl.from_arrow(copied, rechunk=False)
     assert isinstance(out, pl.DataFrame)
     return copied, out

@@ -49,7 +49,7 @@ from polards.hub.remote_file import RemoteFile
 from polards.hub.repo import RepoSnapshot
 from polards.hub.resolve import split_extension
 from polards.hub.retry import FaultBudget
-from polards.io.read import conform_frame
+from polards.io.read import ReferenceSchema, conform_frame
 
 BATCH_ROWS = 10_000
 
@@ -59,37 +59,19 @@ def verify_limit() -> int:
     return int(_env_float("POLARDS_STREAM_VERIFY_BYTES", 16 << 20))
 
 
-class SplitStream:
-    """State shared by the shards of one streamed split: the fault budget and the reference schema.
-
-    The budget restarts when shard 0 starts (a new pass over the split). The reference schema is the first
-    batch's (the first file's, as in ``datasets``); a column that is all-null there takes the first real dtype
-    seen later (a null-only first batch is not drift).
+class SplitStream(ReferenceSchema):
+    """State shared by the shards of one streamed split: the fault budget and the reference schema
+    (:class:`~polards.io.read.ReferenceSchema`). The budget restarts when shard 0 starts (a new pass over the
+    split).
     """
 
     def __init__(self, settings: HubSettings, schema: pl.Schema | None = None) -> None:
+        super().__init__(schema)
         self.budget = FaultBudget(settings.retry.deadline)
-        self.reference = schema
-        self._lock = threading.Lock()
 
     def started(self, index: int) -> None:
         if index == 0:
             self.budget.reset()
-
-    def conform(self, df: pl.DataFrame, name: str) -> pl.DataFrame:
-        with self._lock:
-            if self.reference is None:
-                self.reference = df.schema
-                return df
-            ref = self.reference
-            widened = {
-                c: df.schema[c]
-                for c, t in ref.items()
-                if t == pl.Null and df.schema.get(c, pl.Null) != pl.Null
-            }
-            if widened:
-                self.reference = ref = pl.Schema({c: widened.get(c, t) for c, t in ref.items()})
-        return conform_frame(df, ref, name)
 
 
 def _name(snap: RepoSnapshot, path: str) -> str:

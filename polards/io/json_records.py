@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -154,11 +154,12 @@ def converted_folder() -> Path:
     return cache_root() / "converted"
 
 
-def to_json_lines(path: str | Path, field: str | None = None) -> Path:
-    """Convert a JSON document to JSON Lines once (keyed on its real path, size and mtime); return the copy."""
+def _converted_once(path: str | Path, tag: str, records: Callable[[Path], Iterator[str]]) -> Path:
+    """The JSON Lines copy of ``path`` made by ``records`` (one JSON text per record), written once per file
+    version (real path, size, mtime) and ``tag`` into the converted folder, under a lock, atomically."""
     real = Path(path).resolve()
     st = real.stat()
-    key = hashlib.sha256(f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0{field}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0{tag}".encode()).hexdigest()[:32]
     out = converted_folder() / f"{key}.jsonl"
     if out.exists():
         return out
@@ -167,17 +168,28 @@ def to_json_lines(path: str | Path, field: str | None = None) -> Path:
         if out.exists():
             return out
         tmp = out.with_name(f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
-        opener = gzip.open if str(real).lower().endswith(".gz") else open
         try:
-            with opener(real, "rb") as src, tmp.open("w", encoding="utf-8") as dst:
-                for rec in iter_records(src, field):
-                    dst.write(json.dumps(rec, ensure_ascii=False))
+            with tmp.open("w", encoding="utf-8") as dst:
+                for text in records(real):
+                    dst.write(text)
                     dst.write("\n")
             os.replace(tmp, out)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
     return out
+
+
+def to_json_lines(path: str | Path, field: str | None = None) -> Path:
+    """Convert a JSON document to JSON Lines once (keyed on its real path, size and mtime); return the copy."""
+
+    def records(real: Path) -> Iterator[str]:
+        opener = gzip.open if str(real).lower().endswith(".gz") else open
+        with opener(real, "rb") as src:
+            for rec in iter_records(src, field):
+                yield json.dumps(rec, ensure_ascii=False)
+
+    return _converted_once(path, str(field), records)
 
 
 # ------------------------------------------------------------------- datasets' on_mixed_types="use_json"
@@ -231,34 +243,19 @@ def encode_json_fields(path: str | Path, paths: list[list[Any]]) -> Path:
     record re-written by pandas' ujson), made once per file version and paths in the converted folder."""
     from polards.features.json_type import encode_json_field, json_dumps, json_loads
 
-    real = Path(path).resolve()
-    st = real.stat()
-    key = hashlib.sha256(f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0json:{paths!r}".encode()).hexdigest()[:32]
-    out = converted_folder() / f"{key}.jsonl"
-    if out.exists():
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(out) + ".lock"):
-        if out.exists():
-            return out
-        tmp = out.with_name(f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            with _open_lines(real) as src, tmp.open("w", encoding="utf-8") as dst:
-                for n, line in enumerate(src):
-                    if n == 0 and line.startswith(b"\xef\xbb\xbf"):
-                        line = line[3:]
-                    if not line.strip():
-                        continue
-                    try:
-                        rec = json_loads(line)
-                    except ValueError as err:
-                        raise MalformedFileError(f"Invalid JSON on line {n + 1} of {path}: {err}") from err
-                    for p in paths:
-                        rec = encode_json_field(rec, p)
-                    dst.write(json_dumps(rec))
-                    dst.write("\n")
-            os.replace(tmp, out)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    return out
+    def records(real: Path) -> Iterator[str]:
+        with _open_lines(real) as src:
+            for n, line in enumerate(src):
+                if n == 0 and line.startswith(b"\xef\xbb\xbf"):
+                    line = line[3:]
+                if not line.strip():
+                    continue
+                try:
+                    rec = json_loads(line)
+                except ValueError as err:
+                    raise MalformedFileError(f"Invalid JSON on line {n + 1} of {path}: {err}") from err
+                for p in paths:
+                    rec = encode_json_field(rec, p)
+                yield json_dumps(rec)
+
+    return _converted_once(path, f"json:{paths!r}", records)

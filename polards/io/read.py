@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import glob as _glob
 import os
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -522,3 +523,28 @@ def parquet_features(path: str) -> Any:
 
 
 HF_KEY = "huggingface"
+
+
+class ReferenceSchema:
+    """The reference schema of one streamed split: its first batch's (the first file's, as in ``datasets``); a
+    column all-null there takes the first real dtype seen later (a null-only first batch is not drift). Later
+    batches are conformed to it with :func:`conform_frame` (a column outside it raises ``CastError``)."""
+
+    def __init__(self, schema: pl.Schema | None = None) -> None:
+        self.reference = schema
+        self._lock = threading.Lock()
+
+    def conform(self, df: pl.DataFrame, name: str) -> pl.DataFrame:
+        with self._lock:
+            if self.reference is None:
+                self.reference = df.schema
+                return df
+            ref = self.reference
+            widened = {
+                c: df.schema[c]
+                for c, t in ref.items()
+                if t == pl.Null and df.schema.get(c, pl.Null) != pl.Null
+            }
+            if widened:
+                self.reference = ref = pl.Schema({c: widened.get(c, t) for c, t in ref.items()})
+        return conform_frame(df, ref, name)

@@ -14,6 +14,8 @@ from typing import IO, Any
 
 import polars as pl
 
+from polards.io.read import ReferenceSchema
+
 BATCH_ROWS = 1000
 
 
@@ -70,41 +72,13 @@ def _conformed(batches: Iterator[pl.DataFrame], columns: list[str] | None) -> It
         yield df.select(columns) if columns else df
 
 
-class SplitReference:
-    """The split's reference schema (its first batch's; an all-null column takes the first real dtype seen):
-    later batches are conformed to it, and a column outside it raises ``CastError`` (as ``datasets``)."""
-
-    def __init__(self) -> None:
-        import threading
-
-        self.reference: pl.Schema | None = None
-        self._lock = threading.Lock()
-
-    def conform(self, df: pl.DataFrame, name: str) -> pl.DataFrame:
-        from polards.io.read import conform_frame
-
-        with self._lock:
-            if self.reference is None:
-                self.reference = df.schema
-                return df
-            ref = self.reference
-            widened = {
-                c: df.schema[c]
-                for c, t in ref.items()
-                if t == pl.Null and df.schema.get(c, pl.Null) != pl.Null
-            }
-            if widened:
-                self.reference = ref = pl.Schema({c: widened.get(c, t) for c, t in ref.items()})
-        return conform_frame(df, ref, name)
-
-
 def local_json_shards(
     paths: list[str], json_paths: list[list[Any]], columns: list[str] | None
 ) -> list[Callable[[], Iterator[pl.DataFrame]]]:
     """Streaming shards over local JSON / JSON Lines files (optionally ``.gz``), one per file."""
     from polards.io.json_records import _open_lines, is_json_document
 
-    split = SplitReference()
+    split = ReferenceSchema()
 
     def shard_of(path: str) -> Callable[[], Iterator[pl.DataFrame]]:
         def shard() -> Iterator[pl.DataFrame]:
