@@ -42,6 +42,7 @@ import pyarrow as pa
 from polards._paths import remove_dead_temps
 from polards.core import steps as st
 from polards.core.map_cache import CACHE_TARGET, WRITTEN
+from polards.core.pybridge import columns_to_python
 from polards.exceptions import UDFOutputError, UDFOutputTypeError
 
 REPLAY_LIMIT_BYTES = 256 * 1024 * 1024  # outputs kept per step so that reruns do not call the function again
@@ -189,7 +190,7 @@ def _inputs(step: st.PythonMap, df: pl.DataFrame) -> dict[str, list[Any]]:
         if step.input_columns is not None
         else [c for c in df.columns if c != st.INDEX_COLUMN]
     )
-    data = {c: df.get_column(c).to_list() for c in cols}
+    data = columns_to_python(df, cols)
     for name, decode in step.decoders:
         if name in data:
             data[name] = [decode(v) for v in data[name]]
@@ -457,6 +458,10 @@ def _json_column(step: st.PythonMap, values: Any, name: str) -> tuple[pa.Array |
         return None, False
     values = list(values)
     known = step.memo.get("json_paths", {}).get(name)
+    if (
+        known == []
+    ):  # the first batch fixed a struct type without Json: later batches are cast to it (datasets)
+        return None, False
     if known is None:
         arr = None
         try:
@@ -468,6 +473,8 @@ def _json_column(step: st.PythonMap, values: Any, name: str) -> tuple[pa.Array |
             return arr, False
         paths = mixed_type_paths(values)
         if not paths:
+            if arr is not None:  # walked once, as datasets' writer does before it knows the column's type
+                step.memo.setdefault("json_paths", {})[name] = []
             return arr, False
         step.memo.setdefault("json_paths", {})[name] = paths
     else:
@@ -546,11 +553,9 @@ def map_batch_python(step: st.PythonMap, df: pl.DataFrame) -> dict[str, list[Any
         return _batched_output(step, base, res)
     _validate(step, res)
     data: dict[str, list[Any]] = _STATE.batch_inputs or {}
-    out = {
-        c: data[c] if c in data else base.get_column(c).to_list()
-        for c in base.columns
-        if c not in step.remove_columns
-    }
+    kept = [c for c in base.columns if c not in step.remove_columns]
+    fresh = columns_to_python(base, [c for c in kept if c not in data])
+    out = {c: data[c] if c in data else fresh[c] for c in kept}
     out.update(res)
     _check_lengths([(c, len(v)) for c, v in out.items()])
     return out
@@ -820,6 +825,8 @@ def _outputs(step: st.PythonMap, upstream: pl.LazyFrame) -> Iterator[pl.DataFram
             kept = tee.close(keep=True)
             if kept:
                 step.memo[WRITTEN] = tee.path
+                with rec.lock:  # the file replays the step from now on: its outputs need not stay in memory
+                    rec.frames, rec.rows_in, rec.bytes, rec.complete, rec.full = [], 0, 0, False, True
     finally:
         if tee is not None and not kept:
             tee.close(keep=False)
@@ -848,7 +855,9 @@ def _new_outputs(
                     rec.frames.append(out)
                     rec.rows_in += rows
                     rec.bytes += out.estimated_size()
-                    rec.full = rec.bytes > REPLAY_LIMIT_BYTES
+                    # a pass writing the cache file keeps only its first batch (the schema probe's): the file
+                    # replays the rest, and holding them too doubled the peak memory of a big map
+                    rec.full = rec.bytes > REPLAY_LIMIT_BYTES or tee is not None
             pos += rows
             bar.update(rows)
             if tee is not None:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from polards.core.pybridge import columns_to_python
 from polards.exceptions import FeatureTypeError, InvalidArgumentError
 from polards.features import Features
 from polards.features.features import decode_json_pandas, decode_nested, requires_decoding
@@ -148,7 +149,7 @@ def _decode_columns(data: dict[str, Any], features: Features) -> dict[str, Any]:
 
 
 def _decode(df: pl.DataFrame, features: Features) -> dict[str, list[Any]]:
-    return _decode_columns({c: df.get_column(c).to_list() for c in df.columns}, features)
+    return _decode_columns(columns_to_python(df, df.columns), features)
 
 
 def _split(df: pl.DataFrame, spec: FormatSpec) -> tuple[pl.DataFrame, pl.DataFrame | None]:
@@ -396,6 +397,22 @@ def arrow_batches(frames: Iterable[pl.DataFrame], batch_size: int, drop_last: bo
         rest = table.slice(off)
     if rest is not None and rest.num_rows and not drop_last:
         yield rest
+
+
+def as_hf_types(table: Any, features: Features) -> Any | None:
+    """A ``pyarrow.Table`` in ``datasets``' Arrow types for ``features`` (``string``, ``list``; the features
+    metadata), or None when the features do not describe it. A memory-mapped table stays mapped where the
+    types already agree."""
+    try:
+        schema = Features({c: features[c] for c in table.column_names}).to_arrow_schema()
+    except (KeyError, TypeError, ValueError):
+        return None
+    if table.schema.remove_metadata() == schema.remove_metadata():
+        return table.replace_schema_metadata(schema.metadata)
+    try:
+        return table.cast(schema)
+    except Exception:  # noqa: BLE001 - pyarrow's cast errors vary: the caller converts instead
+        return None
 
 
 def ipc_table(path: str) -> Any | None:

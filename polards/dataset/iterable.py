@@ -33,6 +33,7 @@ import polars as pl
 
 from polards.core import fork_guard
 from polards.core import steps as st
+from polards.core.pybridge import columns_to_python
 from polards.core.udf import as_exprs, make_step, map_batch, map_batch_python
 from polards.exceptions import ColumnNotFoundError, InvalidArgumentError, UDFOutputError
 from polards.features import Features
@@ -439,7 +440,7 @@ class IterableDataset:
             for out in tail(self._stream(chunk, progress, upto=len(self._ops) - 1)):
                 if isinstance(out, pl.DataFrame):
                     if out.height:
-                        yield {c: out.get_column(c).to_list() for c in out.columns}
+                        yield columns_to_python(out, out.columns)
                 elif out and len(next(iter(out.values()))):
                     yield out
 
@@ -568,7 +569,8 @@ class IterableDataset:
         def rows() -> Iterator[dict[str, Any]]:
             for df in self._stream(progress=progress):
                 keys = df.columns
-                for vals in zip(*(df.get_column(c).to_list() for c in keys), strict=True):
+                data = columns_to_python(df, keys)
+                for vals in zip(*data.values(), strict=True):
                     yield dict(zip(keys, vals, strict=True))
 
         for row in _decoded_rows(rows(), feats, self._decode_threads):
