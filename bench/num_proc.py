@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -43,24 +44,35 @@ CHILD = textwrap.dedent(
 
     if __name__ == "__main__":
         ds = datasets.Dataset.from_dict({"text": [f"question {i} " * (i % 7 + 3) for i in range(rows)]})
-        t = time.perf_counter()
+        t, start = time.perf_counter(), time.time()
         fn = tokenize if batched else tokenize_row
         out = ds.map(fn, batched=batched, num_proc=None if num_proc == 1 else num_proc)
         table = out.with_format("arrow")[:]
         assert table.num_rows == rows
-        print(json.dumps({"seconds": time.perf_counter() - t, "checksum": int(sum(out["h"][:1000]))}))
+        print(json.dumps({"seconds": time.perf_counter() - t, "checksum": int(sum(out["h"][:1000])), "start": start}))
     """
 )
 
 
-def run(lib: str, rows: int, num_proc: int, batched: bool, script: str) -> dict:
+def run(lib: str, rows: int, num_proc: int, batched: bool, script: str, phases: bool = False) -> dict:
+    env = dict(os.environ, POLARDS_NUM_PROC_TRACE="1") if phases else None
     out = subprocess.run(
         [sys.executable, script, lib, str(rows), str(num_proc), "1" if batched else "0"],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    if phases:  # polards' phase time stamps (polards.core.map_workers._trace), seconds from the map call
+        events = [json.loads(line[6:]) for line in out.stderr.splitlines() if line.startswith("TRACE ")]
+        t0 = res["start"]
+        res["phases"] = [
+            {"what": e["what"], **{k: round(v - t0, 3) for k, v in e.items() if k in ("t", "entry", "done")}}
+            | ({"rank": e["rank"]} if "rank" in e else {})
+            for e in events
+        ]
+    return res
 
 
 def main() -> None:
@@ -70,6 +82,7 @@ def main() -> None:
     parser.add_argument("--procs", default="1,2,4")
     parser.add_argument("--libs", default="polards,datasets")
     parser.add_argument("--rowwise", action="store_true", help="a row function instead of a batched one")
+    parser.add_argument("--phases", action="store_true", help="also print polards' per-phase time stamps")
     args = parser.parse_args()
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(CHILD)
@@ -79,13 +92,17 @@ def main() -> None:
     for lib in args.libs.split(","):
         results[lib] = {}
         for p in procs:
-            best = min(
-                run(lib, args.rows, p, not args.rowwise, script)["seconds"] for _ in range(args.repeats)
-            )
+            runs = [
+                run(lib, args.rows, p, not args.rowwise, script, args.phases) for _ in range(args.repeats)
+            ]
+            best = min(r["seconds"] for r in runs)
             results[lib][p] = best
             base = results[lib].get(1)
             speedup = f"{base / best:.2f}x" if base else "-"
             print(f"{lib:9s} num_proc={p}: {best:7.2f} s  speed-up vs 1: {speedup}", flush=True)
+            if args.phases and lib == "polards":
+                fastest = min(runs, key=lambda r: r["seconds"])
+                print("  phases:", json.dumps(fastest.get("phases", [])), flush=True)
     print(json.dumps({"rows": args.rows, "rowwise": args.rowwise, "results": results}))
 
 

@@ -6,8 +6,12 @@ more), runs the step over that shard exactly as a single process would (batches 
 ``with_indices`` counts from ``start``, ``with_rank`` passes ``rank``), and writes its output to an IPC file. The
 step's lazy frame is the scan of those files in rank order, so rows come back in ``datasets``' order.
 
-Workers are started with ``forkserver`` (``spawn`` where unavailable; never ``fork``: Polars' thread pool is not
-fork-safe) and kept for later calls. The function travels with ``cloudpickle`` when installed (lambdas and
+Workers are started with ``forkserver`` (``spawn`` where unavailable; never ``fork`` from the caller: Polars'
+thread pool is not fork-safe). The forkserver imports polards' worker modules (Polars, pyarrow, numpy) once and
+runs no query, so each worker forks with them imported (``POLARDS_FORKSERVER_PRELOAD=0``: each worker imports
+them itself); it starts while the input is written. A pool is kept for the next map with the same ``num_proc``,
+shut down when a map needs another size, after :data:`IDLE_SECONDS` without a map, by :func:`shutdown_workers`
+and at interpreter exit. ``POLARDS_NUM_PROC_TRACE=1`` prints phase time stamps to stderr. The function travels with ``cloudpickle`` when installed (lambdas and
 closures work), else ``pickle``. An exception raised in a worker reaches the caller as the same exception type;
 a worker that dies (killed, out of memory) raises ``datasets``' RuntimeError. The workers run when the step is
 compiled, which ``map``/``filter`` do at call time (``datasets`` runs them there); ``num_proc=1`` is one worker
@@ -21,6 +25,7 @@ dataset at ...").
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import multiprocessing as mp
 import os
@@ -29,7 +34,9 @@ import shutil
 import string
 import tempfile
 import threading
+import time
 import weakref
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -39,9 +46,22 @@ import polars as pl
 from polards.core import steps as st
 from polards.exceptions import InvalidArgumentError, UDFError
 
+IDLE_SECONDS = 60.0  # an idle pool's workers (~200 MB each) are shut down after this long without a map
 _POOLS: dict[int, ProcessPoolExecutor] = {}
+_IN_USE: dict[int, int] = {}  # maps running on each pool
+_IDLE_GENERATION = 0  # bumped by every lease and release: a pending idle shut-down checks it
 _WORKER_MEMO = ("input_format", "use_json")  # PythonMap.memo keys that change what a batch returns
 _POOL_LOCK = threading.Lock()
+_PRELOAD = ("polards.core.udf", "polards.core.map_workers")  # imported once by the forkserver
+
+
+def _trace(what: str, **kw: Any) -> None:
+    """A phase time stamp on stderr when ``POLARDS_NUM_PROC_TRACE`` is set (``bench/num_proc.py --phases``)."""
+    if os.environ.get("POLARDS_NUM_PROC_TRACE"):
+        import json
+        import sys
+
+        print("TRACE", json.dumps({"what": what, **kw}), file=sys.stderr, flush=True)
 
 
 def check_map_options(
@@ -89,19 +109,70 @@ def _context() -> Any:
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    # the server must not import polars/pyarrow (both start threads at import: forking them is unsafe), nor
-    # re-run the user's __main__ (forkserver's default): each worker imports polards itself
-    ctx.set_forkserver_preload([])
+    # the server imports polards' worker modules once (polars, pyarrow, numpy: ~0.5 s a process) and every worker
+    # forks from it with them imported. The server runs no Polars query, so no Polars thread pool exists when it
+    # forks. Not the user's __main__ (forkserver's default): each worker's spawn preparation imports it.
+    ctx.set_forkserver_preload(
+        list(_PRELOAD) if os.environ.get("POLARDS_FORKSERVER_PRELOAD", "1") != "0" else []
+    )
     return ctx
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+def _start_server() -> None:
+    """Start the forkserver (it imports :data:`_PRELOAD`) while the caller writes the input."""
+    if "forkserver" in mp.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        _context()
+        forkserver.ensure_running()
+
+
+def _stop_server() -> None:
+    """Stop the forkserver polards started (its preloaded Polars holds memory); the next pool restarts it."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    if getattr(server, "_forkserver_pid", None) is not None and list(server._preload_modules) == list(
+        _PRELOAD
+    ):
+        server._stop()
+
+
+@contextlib.contextmanager
+def _leased_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """The pool of ``workers`` processes (started, or kept from an earlier map), in use for the block.
+
+    Idle pools of another size are shut down first (one pool's workers at a time); when no pool is in use, the
+    pools are shut down after :data:`IDLE_SECONDS` without a map."""
+    global _IDLE_GENERATION
     with _POOL_LOCK:
+        _IDLE_GENERATION += 1  # cancels a pending idle shut-down
+        for other in [w for w in _POOLS if w != workers and not _IN_USE.get(w)]:
+            _POOLS.pop(other).shutdown(wait=False, cancel_futures=True)
         pool = _POOLS.get(workers)
         if pool is None:
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
             _POOLS[workers] = pool
-        return pool
+        _IN_USE[workers] = _IN_USE.get(workers, 0) + 1
+    try:
+        yield pool
+    finally:
+        with _POOL_LOCK:
+            _IN_USE[workers] -= 1
+            if not any(_IN_USE.values()):
+                _IDLE_GENERATION += 1
+                timer = threading.Timer(IDLE_SECONDS, _shutdown_if_idle, args=(_IDLE_GENERATION,))
+                timer.daemon = True
+                timer.start()
+
+
+def _shutdown_if_idle(generation: int) -> None:
+    with _POOL_LOCK:
+        if generation != _IDLE_GENERATION or any(_IN_USE.values()):
+            return  # a map ran since
+    shutdown_workers()
 
 
 def _drop_pool(workers: int) -> None:
@@ -111,19 +182,53 @@ def _drop_pool(workers: int) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-@atexit.register
-def _shutdown() -> None:
-    for workers in list(_POOLS):
-        _drop_pool(workers)
+def worker_pids() -> list[int]:
+    """Process ids of the ``num_proc`` workers alive now (kept between maps until idle or shut down)."""
+    with _POOL_LOCK:
+        pools = list(_POOLS.values())
+    return sorted(pid for pool in pools for pid in (getattr(pool, "_processes", None) or {}))
+
+
+def shutdown_workers() -> None:
+    """Shut down the ``num_proc`` worker pools not in use and polards' forkserver, waiting for them to exit.
+
+    Runs by itself after :data:`IDLE_SECONDS` without a map and at interpreter exit; the next ``num_proc`` map
+    starts new workers.
+
+    >>> shutdown_workers(); worker_pids()
+    []
+    """
+    with _POOL_LOCK:
+        idle = [w for w in _POOLS if not _IN_USE.get(w)]
+        pools = [_POOLS.pop(w) for w in idle]
+        busy = bool(_POOLS)
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if not busy:
+        _stop_server()
+
+
+atexit.register(shutdown_workers)
 
 
 def _work(blob: bytes, src: str, start: int, length: int, rank: int, out: str) -> int:
     """One worker's shard: read memory-mapped, run the step, write the output; returns the output rows."""
+    t0 = time.time()
     from polards.core.udf import run_batches
 
+    _trace(
+        "worker",
+        rank=rank,
+        pid=os.getpid(),
+        entry=t0,
+        udf_imported=time.time(),
+        cpu0=time.process_time(),
+    )
     step = pickle.loads(blob)  # noqa: S301 - our own parent process pickled it
     shard = pl.scan_ipc(src).slice(start, length).collect()
+    _trace("worker-read", rank=rank, t=time.time())
     results = list(run_batches(step, [shard], offset=start, rank=rank))
+    _trace("worker-ran", rank=rank, t=time.time())
     outs = [o for _, o in results if o is not None]
     if not results:  # no batch ran (drop_last_batch): datasets returns the shard unchanged
         outs = [shard]
@@ -133,6 +238,7 @@ def _work(blob: bytes, src: str, start: int, length: int, rank: int, out: str) -
     tmp = f"{out}.tmp-{os.getpid()}"  # a killed worker leaves no partial shard (a cached one is reused)
     frame.write_ipc(tmp, compression="uncompressed")
     os.replace(tmp, out)
+    _trace("worker-done", rank=rank, pid=os.getpid(), done=time.time(), cpu1=time.process_time())
     return frame.height
 
 
@@ -171,6 +277,7 @@ def _run(step: st.PythonMap, upstream: pl.LazyFrame) -> ParallelResult:
     from polards.logging import get_logger
 
     log = get_logger(__name__)
+    _trace("run-start", t=time.time())
     folder = tempfile.mkdtemp(prefix="polards-num-proc-")
     weakref.finalize(step, shutil.rmtree, folder, True)
     procs = step.num_proc
@@ -190,8 +297,12 @@ def _run(step: st.PythonMap, upstream: pl.LazyFrame) -> ParallelResult:
         log.info(f"Loading cached processed dataset at {shown}")
         step.memo[map_cache.LOGGED] = True
         return _finish(step, files, folder)
+    if procs is not None:
+        _start_server()  # it imports polards' worker modules while the input is written
     src = os.path.join(folder, "input.arrow")
+    _trace("plan", t=time.time())
     upstream.sink_ipc(src, compression="uncompressed")
+    _trace("input-written", t=time.time())
     n = pl.scan_ipc(src).select(pl.len()).collect().item()
     if n == 0:
         os.remove(src)
@@ -211,12 +322,15 @@ def _run(step: st.PythonMap, upstream: pl.LazyFrame) -> ParallelResult:
                 _work(blob, src, *bounds[rank], rank, files[rank])
         else:
             workers = min(procs, n)
-            pool = _pool(workers)
             log.info(f"Spawning {workers} processes")
             try:
-                futures = [pool.submit(_work, blob, src, *bounds[r], r, files[r]) for r in todo]
-                for f in futures:
-                    f.result()
+                with _leased_pool(workers) as pool:
+                    _trace("pool", t=time.time())
+                    futures = [pool.submit(_work, blob, src, *bounds[r], r, files[r]) for r in todo]
+                    _trace("submitted", t=time.time())
+                    for f in futures:
+                        f.result()
+                    _trace("results", t=time.time())
             except BrokenProcessPool as e:  # a worker died (killed, segfault, out of memory): datasets' error
                 _drop_pool(workers)
                 raise UDFError(
@@ -225,6 +339,7 @@ def _run(step: st.PythonMap, upstream: pl.LazyFrame) -> ParallelResult:
                 ) from e
     finally:
         os.remove(src)
+    _trace("run-end", t=time.time())
     if cached and len(files) == 1:  # this run wrote the step's cache file itself
         step.memo[map_cache.WRITTEN] = files[0]
     return _finish(step, files, folder)

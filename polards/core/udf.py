@@ -755,6 +755,8 @@ class _CacheTee:
         # chat rows became a 14 GB cache file).
         table = df.to_arrow(compat_level=pl.CompatLevel.oldest())
         if self.writer is None:
+            if _EXITING:  # the interpreter is exiting (an abandoned pass still running): start no file
+                return
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
             self.schema = table.schema
             self.sink = pa.OSFile(self.tmp, "wb")
@@ -780,10 +782,13 @@ class _CacheTee:
 
 
 _OPEN_TEES: set[str] = set()
+_EXITING = False
 
 
 @atexit.register
 def _remove_open_tees() -> None:
+    global _EXITING
+    _EXITING = True
     for tmp in list(_OPEN_TEES):
         with contextlib.suppress(OSError):
             os.remove(tmp)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import datasets
@@ -83,3 +87,59 @@ def test_shards_are_datasets_contiguous_shards() -> None:
     ds = datasets.Dataset.from_dict({"a": list(range(11))})
     expected = [(s["a"][0], len(s)) for s in (ds.shard(4, i, contiguous=True) for i in range(4))]
     assert map_workers.shard_bounds(11, 4) == expected
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _gone(pids: list[int], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while any(_alive(p) for p in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _pid(row: dict[str, Any]) -> dict[str, Any]:
+    return {"pid": os.getpid()}
+
+
+def test_workers_are_reused_then_replaced_and_shut_down() -> None:
+    ds = pds.Dataset.from_dict({"a": list(range(8))})
+    first = set(ds.map(_pid, num_proc=2)["pid"])
+    assert set(ds.map(_pid, num_proc=2)["pid"]) == first  # consecutive maps reuse the workers
+    assert set(map_workers.worker_pids()) == first
+    third = set(ds.map(_pid, num_proc=3)["pid"])  # another size: the idle pool of 2 is shut down
+    assert _gone(sorted(first)) and set(map_workers.worker_pids()) == third
+    map_workers.shutdown_workers()
+    assert map_workers.worker_pids() == [] and _gone(sorted(third))
+    assert ds.map(_pid, num_proc=2)["pid"]  # new workers after a shut-down
+    map_workers.shutdown_workers()
+
+
+def test_idle_workers_are_shut_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(map_workers, "IDLE_SECONDS", 0.3)
+    pids = sorted(set(pds.Dataset.from_dict({"a": [1, 2, 3]}).map(_pid, num_proc=2)["pid"]))
+    assert _gone(pids) and map_workers.worker_pids() == []
+
+
+def test_no_worker_is_left_at_interpreter_exit(tmp_path: Path) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(
+        "import os\nimport polards as pds\nfrom polards.core import map_workers\n"
+        "if __name__ == '__main__':\n"
+        "    pds.Dataset.from_dict({'a': [1, 2, 3]}).map(lambda r: {'b': r['a']}, num_proc=2)\n"
+        "    from multiprocessing import forkserver\n"
+        "    print(*map_workers.worker_pids(), forkserver._forkserver._forkserver_pid)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=120
+    )
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 3 and _gone(pids)
