@@ -356,6 +356,21 @@ def _same_shape(src: pa.DataType, target: pa.DataType) -> bool:
     return True
 
 
+def _fits_fields(src: pa.DataType, target: pa.DataType) -> bool:
+    """Whether every struct field of ``src`` (at any depth) exists in ``target``: ``datasets`` casts a later
+    batch's struct to the first batch's type with the missing fields null, and refuses extra ones."""
+    if pa.types.is_struct(src) and pa.types.is_struct(target):
+        names = {target.field(i).name: target.field(i).type for i in range(target.num_fields)}
+        return all(
+            src.field(i).name in names and _fits_fields(src.field(i).type, names[src.field(i).name])
+            for i in range(src.num_fields)
+        )
+    nested = (pa.types.is_list, pa.types.is_large_list, pa.types.is_fixed_size_list)
+    if any(f(src) for f in nested) and any(f(target) for f in nested):
+        return _fits_fields(src.value_type, target.value_type)
+    return True
+
+
 def _series(arrays: dict[str, Any]) -> dict[str, pl.Series]:
     if not arrays:
         return {}
@@ -458,9 +473,8 @@ def _json_column(step: st.PythonMap, values: Any, name: str) -> tuple[pa.Array |
         return None, False
     values = list(values)
     known = step.memo.get("json_paths", {}).get(name)
-    if (
-        known == []
-    ):  # the first batch fixed a struct type without Json: later batches are cast to it (datasets)
+    # [] : the first batch fixed a struct type without Json, and later batches are cast to it (as datasets)
+    if known == []:
         return None, False
     if known is None:
         arr = None
@@ -669,7 +683,12 @@ def conform(step: st.PythonMap, out: pl.DataFrame, schema: pl.Schema) -> pl.Data
             cols.append(pl.Series(name, [None] * s.len(), pl.Null))
         else:
             try:
-                arr = s.to_arrow().cast(_arrow_type(dtype), safe=True)
+                target = _arrow_type(dtype)
+                arr = s.to_arrow()
+                if not _fits_fields(arr.type, target):  # a struct cast by name would drop the extra fields
+                    msg = f"Couldn't cast array of type {arr.type} to {target}"
+                    raise pa.ArrowTypeError(msg)
+                arr = arr.cast(target, safe=True)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
                 raise UDFOutputError(
                     f"Column {name!r} of a later batch does not fit its type {dtype}: {e}"
@@ -755,8 +774,6 @@ class _CacheTee:
         # chat rows became a 14 GB cache file).
         table = df.to_arrow(compat_level=pl.CompatLevel.oldest())
         if self.writer is None:
-            if _EXITING:  # the interpreter is exiting (an abandoned pass still running): start no file
-                return
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
             self.schema = table.schema
             self.sink = pa.OSFile(self.tmp, "wb")
@@ -782,13 +799,10 @@ class _CacheTee:
 
 
 _OPEN_TEES: set[str] = set()
-_EXITING = False
 
 
 @atexit.register
 def _remove_open_tees() -> None:
-    global _EXITING
-    _EXITING = True
     for tmp in list(_OPEN_TEES):
         with contextlib.suppress(OSError):
             os.remove(tmp)
@@ -860,9 +874,7 @@ def _new_outputs(
                     rec.frames.append(out)
                     rec.rows_in += rows
                     rec.bytes += out.estimated_size()
-                    # a pass writing the cache file keeps only its first batch (the schema probe's): the file
-                    # replays the rest, and holding them too doubled the peak memory of a big map
-                    rec.full = rec.bytes > REPLAY_LIMIT_BYTES or tee is not None
+                    rec.full = rec.bytes > REPLAY_LIMIT_BYTES
             pos += rows
             bar.update(rows)
             if tee is not None:

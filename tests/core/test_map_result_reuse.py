@@ -1,0 +1,62 @@
+"""A map's first batch fixes what later batches skip: the mixed-type walk runs once per column, and an Arrow
+slice of a final Python map is its cache file, in datasets' Arrow types."""
+
+from __future__ import annotations
+
+import datasets
+import polars as pl
+import pyarrow as pa
+
+import polards as pds
+from polards.features import json_type
+
+
+def _pairs(batch: dict) -> dict:
+    return {"m": [[{"role": "user", "content": str(n)}] for n in batch["n"]]}
+
+
+def test_mixed_type_walk_runs_once_per_column(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    calls = []
+    real = json_type.mixed_type_paths
+    monkeypatch.setattr(json_type, "mixed_type_paths", lambda v, *a, **k: calls.append(1) or real(v, *a, **k))
+    out = pds.Dataset.from_dict({"n": list(range(50))}).map(_pairs, batched=True, batch_size=10)
+    assert out["m"][49] == [{"role": "user", "content": "49"}]
+    assert len(calls) == 1
+
+
+def test_a_later_batch_of_another_struct_shape_is_refused_as_in_datasets() -> None:
+    def shapes(batch: dict) -> dict:
+        return {"o": [{"a": 1}, {"a": 2}] if batch["i"][0] == 0 else [{"a": 1}, {"b": 2}]}
+
+    data = {"i": [0, 1, 2, 3]}
+    for lib in (datasets, pds):
+        try:
+            lib.Dataset.from_dict(data).map(shapes, batched=True, batch_size=2).to_list()
+        except (TypeError, ValueError):
+            continue
+        raise AssertionError(f"{lib.__name__} accepted a later batch of another struct shape")
+
+
+def test_arrow_slice_of_a_final_map_is_its_memory_mapped_cache_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "d.parquet"
+    pl.DataFrame({"n": list(range(30)), "s": [f"x{i}" for i in range(30)]}).write_parquet(path)
+    kw = {"batched": True, "remove_columns": ["n"]}
+    ours = pds.Dataset.from_parquet(str(path)).map(_pairs, **kw).with_format("arrow")[:]
+    theirs = (
+        datasets.Dataset.from_parquet(str(path), cache_dir=str(tmp_path / "hf"))
+        .map(_pairs, **kw)
+        .with_format("arrow")[:]
+    )
+    assert ours.to_pylist() == theirs.to_pylist()
+    assert ours.schema.remove_metadata() == theirs.schema.remove_metadata()
+    assert isinstance(ours, pa.Table)
+
+
+def test_a_later_batch_missing_a_struct_field_gets_nulls_as_in_datasets() -> None:
+    def shapes(batch: dict) -> dict:
+        return {"o": [{"a": 1, "b": 2}] * 2 if batch["i"][0] == 0 else [{"a": 3}] * 2}
+
+    data = {"i": [0, 1, 2, 3]}
+    ours = pds.Dataset.from_dict(data).map(shapes, batched=True, batch_size=2)["o"]
+    theirs = datasets.Dataset.from_dict(data).map(shapes, batched=True, batch_size=2)["o"]
+    assert ours == list(theirs)
