@@ -40,6 +40,7 @@ import polars as pl
 import pyarrow as pa
 
 from polards._paths import remove_dead_temps
+from polards.core import live_streams
 from polards.core import steps as st
 from polards.core.map_cache import CACHE_TARGET, WRITTEN
 from polards.core.pybridge import columns_to_python
@@ -952,7 +953,7 @@ def python_map_frame(step: st.PythonMap, upstream: pl.LazyFrame) -> pl.LazyFrame
             return
         outputs = _outputs(step, upstream)
         try:
-            for out in outputs:
+            for out in live_streams.python_source(outputs):
                 if with_columns is not None:
                     out = out.select(with_columns)
                 if predicate is not None:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from polards.core import map_cache
+from polards.core import live_streams, map_cache
 from polards.core import steps as st
 from polards.core.compile import Plan, append, compile_plan, count_rows, describe, known_prefix
 from polards.core.udf import MapFeatures, as_exprs, make_step
@@ -498,7 +498,7 @@ class Dataset:
         if "frame" in self._memo:
             frames: Iterable[pl.DataFrame] = self._memo["frame"].iter_slices(batch_size)
         else:
-            frames = self.lazy().collect_batches(chunk_size=batch_size, lazy=True)
+            frames = live_streams.tracked(self.lazy().collect_batches(chunk_size=batch_size, lazy=True))
         for df in frames:
             if drop_last_batch and df.height < batch_size:
                 return
@@ -539,7 +539,7 @@ class Dataset:
                 yield table.slice(off, batch_size)
             return
         chunk = max(batch_size, formatting.ARROW_CHUNK)
-        frames = self.lazy().collect_batches(chunk_size=chunk, lazy=True)
+        frames = live_streams.tracked(self.lazy().collect_batches(chunk_size=chunk, lazy=True))
         yield from formatting.arrow_batches(frames, batch_size, drop_last_batch)
 
     def to_polars(self, batch_size: int | None = None, batched: bool = False, **kw: Any) -> Any:

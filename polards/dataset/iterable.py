@@ -15,15 +15,12 @@ operations at the head of the pipeline are pushed into each shard's lazy plan.
 
 from __future__ import annotations
 
-import atexit
 import collections
 import copy
 import functools
-import gc
 import inspect
 import json
 import threading
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +28,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from polards.core import fork_guard
+from polards.core import fork_guard, live_streams
 from polards.core import steps as st
 from polards.core.pybridge import columns_to_python
 from polards.core.udf import as_exprs, make_step, map_batch, map_batch_python
@@ -59,9 +56,6 @@ class _Stream:
     #: the same op yielding Python column dicts (or frames) for a reader of Python rows: a batched map's
     #: outputs go to the reader as the function returned them, with no Arrow round trip (as ``datasets``)
     py: Callable[[Iterator[pl.DataFrame]], Iterator[dict[str, list[Any]] | pl.DataFrame]] | None = None
-
-
-_LIVE_STREAMS: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 class _LengthChecked:
@@ -123,15 +117,6 @@ def _length(values: Any) -> int:
         return len(values)
     except TypeError:  # a scalar: datasets' validation rejects it later with its own message
         return -1
-
-
-@atexit.register
-def _close_live_streams() -> None:
-    """Close streams abandoned mid-shard before the interpreter shuts down, so each Polars query is cancelled
-    while Python still runs (otherwise a query parked in an IO plugin can abort the process at exit)."""
-    for gen in list(_LIVE_STREAMS):
-        gen.close()
-    gc.collect()
 
 
 def _per_batch(op: _Lazy, stream: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
@@ -474,7 +459,7 @@ class IterableDataset:
         out = (df for df in stream if df.height)
         if start and start["mode"] == "replay" and start["num_examples_yielded"]:
             out = _drop_rows(out, start["num_examples_yielded"])
-        _LIVE_STREAMS.add(out)
+        live_streams.track(out)
         return out
 
     # ------------------------------------------------------------------------------------- resumable state

@@ -30,18 +30,16 @@ Never wrong rows -- what is verified when, at what cost:
 
 from __future__ import annotations
 
-import atexit
 import bz2
 import gzip
 import io
 import lzma
-import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import polars as pl
 
+from polards.core import live_streams
 from polards.exceptions import MalformedFileError, PolardsError
 from polards.hub.client import HubSettings, _env_float
 from polards.hub.download import where
@@ -273,24 +271,6 @@ def _polars_schema(arrow: Any) -> pl.Schema:
     return frame.schema
 
 
-_STOP = threading.Event()
-_ACTIVE = [0]
-_ACTIVE_LOCK = threading.Lock()
-
-
-@atexit.register
-def _drain_remote_readers(timeout: float = 5.0) -> None:
-    """At exit: cancel abandoned streams, stop remote readers between row groups and wait for them to leave
-    Python, so no Polars thread is inside a reader while the interpreter finalises (which would abort)."""
-    from polards.dataset.iterable import _close_live_streams
-
-    _close_live_streams()
-    _STOP.set()
-    deadline = time.monotonic() + timeout
-    while _ACTIVE[0] and time.monotonic() < deadline:
-        time.sleep(0.01)
-
-
 def parquet_lazy_shard(
     settings: HubSettings,
     snap: RepoSnapshot,
@@ -317,14 +297,10 @@ def parquet_lazy_shard(
     def source(
         with_columns: list[str] | None, predicate: Any, n_rows: int | None, batch_size: int | None
     ) -> Iterator[pl.DataFrame]:
-        with _ACTIVE_LOCK:
-            _ACTIVE[0] += 1
-        try:
-            split.started(index)
-            yield from _guarded(lambda: _read(with_columns, predicate, n_rows), name, retry=True)
-        finally:
-            with _ACTIVE_LOCK:
-                _ACTIVE[0] -= 1
+        split.started(index)
+        yield from live_streams.python_source(
+            _guarded(lambda: _read(with_columns, predicate, n_rows), name, retry=True)
+        )
 
     def _read(with_columns: list[str] | None, predicate: Any, n_rows: int | None) -> Iterator[pl.DataFrame]:
         if bar is not None:
@@ -340,7 +316,7 @@ def parquet_lazy_shard(
         read = [c for c in needed if c in own]
         left = n_rows
         for i in range(pf.num_row_groups):
-            if (left is not None and left <= 0) or _STOP.is_set():
+            if (left is not None and left <= 0) or live_streams.exiting():
                 return
             table = pf.read_row_group(i, columns=read)
             df = pl.from_arrow(table) if read else pl.DataFrame(height=table.num_rows)

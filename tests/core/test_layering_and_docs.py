@@ -12,6 +12,7 @@ import pytest
 CORE_MODULES = [
     "polards",
     "polards.exceptions",
+    "polards.core.live_streams",
     "polards.features.types",
     "polards.features.features",
     "polards.dataset.dataset",
