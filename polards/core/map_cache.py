@@ -55,11 +55,13 @@ def cache_root(cache_dir: str | None = None, sub: str = "maps") -> str:
 
 
 def _download_cache_dir(prefix: tuple[Any, ...]) -> str | None:
-    """The Hub cache folder (``<cache_dir>/datasets--owner--name/...``) the plan's first source file lives in,
-    when it is not the default one (a ``cache_dir=`` given to ``load_dataset``)."""
+    """The ``cache_dir`` given to the load of the plan's first source, else the Hub cache folder
+    (``<cache_dir>/datasets--owner--name/...``) its first file lives in when it is not the default one."""
     root = prefix[0]
     while isinstance(root, st.Concat) and root.plans:
         root = root.plans[0][0]
+    if getattr(root, "cache_dir", None):
+        return str(root.cache_dir)
     files = getattr(root, "files", ())
     if not files:
         return None
@@ -74,6 +76,18 @@ def _download_cache_dir(prefix: tuple[Any, ...]) -> str | None:
         os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE") or str(hf_home() / "hub")
     )
     return None if os.path.abspath(folder) == os.path.abspath(os.path.expanduser(default)) else folder
+
+
+def with_cache_dir(plan: tuple[Any, ...], cache_dir: Any) -> tuple[Any, ...]:
+    """``plan`` with its source's map results cached under ``cache_dir`` (``load_dataset(..., cache_dir=)`` of
+    local files, ``Dataset.from_parquet(..., cache_dir=)``), as ``datasets`` keeps them beside its cache files."""
+    root = plan[0]
+    if not isinstance(root, st.Source) or cache_dir is None:
+        return plan
+    return (
+        dataclasses.replace(root, cache_dir=os.path.abspath(os.path.expanduser(str(cache_dir)))),
+        *plan[1:],
+    )
 
 
 def maps_root(prefix: tuple[Any, ...] | None = None, cache_dir: str | None = None) -> str:

@@ -20,6 +20,7 @@ class Source:
     label: str
     files: tuple[str, ...] = ()  # source file identities, for fingerprints and describing the plan
     format: str | None = None
+    cache_dir: str | None = None  # where map results of this source are cached (``cache_dir=`` of a load)
 
 
 @dataclass(frozen=True, eq=False)

@@ -252,8 +252,9 @@ class Dataset:
         keep_in_memory: bool = False,
         **opts: Any,
     ) -> Dataset:
-        # cache_dir: files are scanned lazily, there is no Arrow cache to place; keep_in_memory=True reads the
-        # rows into Arrow memory now (polards.dataset.cache.load_into_memory), as datasets
+        # cache_dir: files are scanned lazily, there is no Arrow conversion to place; map results are cached
+        # there (as datasets, beside its cache files); keep_in_memory=True reads the rows into Arrow memory now
+        # (polards.dataset.cache.load_into_memory), as datasets
         from polards.io.read import expand_paths, scan_files
 
         files = expand_paths(paths)
@@ -263,7 +264,9 @@ class Dataset:
 
             features = parquet_features(files[0]) if files else None
         label = f"{fmt or 'files'} {files[0]}" + (f" (+{len(files) - 1} more)" if len(files) > 1 else "")
-        ds = cls((st.Source(lf, label, tuple(files), fmt),), None, split=str(split) if split else "train")
+        where = os.path.abspath(os.path.expanduser(str(cache_dir))) if cache_dir is not None else None
+        source = st.Source(lf, label, tuple(files), fmt, cache_dir=where)
+        ds = cls((source,), None, split=str(split) if split else "train")
         if features is not None:
             ds = ds._with_features(
                 features.reconcile(ds.lazy().collect_schema())

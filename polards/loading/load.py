@@ -439,6 +439,13 @@ def _load(
     else:
         _json_fields(source, cfg, names, features, opts)
         datasets = _map_style(source, cfg, names, columns, force, opts, features)
+        if cache_dir is not None:  # map results are cached there too, as datasets keeps them beside its files
+            from polards.core.map_cache import with_cache_dir
+
+            datasets = {
+                n: ds._with(plan=with_cache_dir(ds._plan, cache_dir), features=ds.features)
+                for n, ds in datasets.items()
+            }
         from polards.loading.sizes import attach_infos, is_small_dataset
 
         attach_infos(datasets, cfg.name, _dataset_name(path))

@@ -183,6 +183,29 @@ def test_map_cache_sits_beside_files_downloaded_to_a_cache_dir(tmp_path) -> None
     assert map_cache.maps_root(ds._plan) == str(tmp_path / "mycache" / "polards-maps")
 
 
+@pytest.mark.parametrize("how", ["load_dataset", "from_parquet"])
+def test_map_results_of_local_files_go_to_the_cache_dir_given(tmp_path, monkeypatch, how) -> None:  # type: ignore[no-untyped-def]
+    """As ``datasets`` (its cache files sit under ``cache_dir``), not under ``HF_DATASETS_CACHE``."""
+    monkeypatch.delenv("POLARDS_CACHE", raising=False)
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "default"))
+    (tmp_path / "folder").mkdir()
+    pl.DataFrame({"a": [1, 2, 3]}).write_parquet(tmp_path / "folder" / "train.parquet")
+    mine = tmp_path / "mine"
+    if how == "load_dataset":
+        ds = pds.load_dataset(str(tmp_path / "folder"), split="train", cache_dir=str(mine))
+    else:
+        ds = pds.Dataset.from_parquet(str(tmp_path / "folder" / "train.parquet"), cache_dir=str(mine))
+    out = ds.map(lambda b: {"b": [x * 2 for x in b["a"]]}, batched=True)
+    assert out.to_list() == [{"a": 1, "b": 2}, {"a": 2, "b": 4}, {"a": 3, "b": 6}]
+    maps = [f["filename"] for f in out.cache_files if f["filename"].endswith(".arrow")]
+    assert maps and all(f.startswith(str(mine) + os.sep) for f in maps), maps
+    written = [os.path.join(d, f) for d, _, fs in os.walk(tmp_path / "default") for f in fs]
+    assert not [f for f in written if f.endswith(".arrow")], written
+    assert pds.load_dataset(str(tmp_path / "folder"), split="train").map(
+        lambda b: {"b": [x * 2 for x in b["a"]]}, batched=True
+    )["b"] == [2, 4, 6]
+
+
 def test_keep_in_memory_writes_no_cache_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("POLARDS_CACHE", str(tmp_path / "c"))
     path = tmp_path / "x.parquet"

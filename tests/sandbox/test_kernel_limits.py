@@ -56,14 +56,18 @@ CHILDREN = """
 import os
 def f():
     kids = []
+    r, w = os.pipe()  # each child holds its 60 MB until all eight have theirs (else they need not overlap)
     for _ in range(8):
         pid = os.fork()
         if pid == 0:
+            os.close(w)
             block = bytearray(60 * 2**20)
             for i in range(0, len(block), 4096):
                 block[i] = 1
+            os.read(r, 1)  # returns when the parent closes the pipe
             os._exit(0)
         kids.append(pid)
+    os.close(w)
     return [os.waitpid(k, 0)[1] for k in kids]
 """
 MEMFD = """
