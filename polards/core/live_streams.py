@@ -83,13 +83,16 @@ def close_all(timeout: float = 5.0) -> None:
     """Stop every Python source at its next batch, close every live stream (a running one, i.e. the caller's
     own, is left alone), then wait up to ``timeout`` seconds for the sources to finish."""
     _STOP.set()
-    for gen in list(_LIVE):
+    live = list(_LIVE)
+    if not live and not _SOURCES[0]:
+        return  # nothing to stop (a full collection of a big heap costs most of a second)
+    for gen in live:
         try:
             gen.close()
         except ValueError:  # "generator already executing": it is on the stack that called us
             pass
-    gc.collect()
+    del live
+    gc.collect()  # queries held in reference cycles are dropped now
     deadline = time.monotonic() + timeout
     while _SOURCES[0] and time.monotonic() < deadline:
         time.sleep(0.01)
-        gc.collect()

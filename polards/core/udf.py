@@ -373,12 +373,43 @@ def _fits_fields(src: pa.DataType, target: pa.DataType) -> bool:
 
 
 def _series(arrays: dict[str, Any]) -> dict[str, pl.Series]:
-    if not arrays:
-        return {}
-    table = pa.table(arrays)
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    return {c: frame.get_column(c) for c in frame.columns}
+    """Output columns as Polars series (Arrow arrays converted in one table; series kept)."""
+    out = {c: a for c, a in arrays.items() if isinstance(a, pl.Series)}
+    rest = {c: a for c, a in arrays.items() if c not in out}
+    if rest:
+        frame = pl.from_arrow(pa.table(rest))
+        assert isinstance(frame, pl.DataFrame)
+        out.update({c: frame.get_column(c) for c in frame.columns})
+    return out
+
+
+#: Python value types whose lists become one Polars column directly, typed as ``pa.array`` types them
+#: (``str`` -> string, ``int`` -> int64, ``float`` -> float64, ``bool`` -> bool; ``None`` -> null).
+_PLAIN_TYPES: dict[type, pl.DataType] = {
+    str: pl.String(),
+    int: pl.Int64(),
+    float: pl.Float64(),
+    bool: pl.Boolean(),
+}
+
+
+def _plain_series(values: Any, name: str) -> pl.Series | None:
+    """A returned list of one plain Python type (``None`` allowed) as a Polars column, without ``pa.array``
+    (which costs more, the Polars copy after it, and its first call imports pandas: 0.3-0.6 s); None when the
+    list is anything else (mixed types, containers, arrays, out-of-range ints), for the Arrow path to type."""
+    if type(values) is not list or not values:
+        return None
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) != 1:
+        return None
+    dtype = _PLAIN_TYPES.get(kinds.pop())
+    if dtype is None:
+        return None
+    try:
+        return pl.Series(name, values, dtype=dtype, strict=True)
+    except (OverflowError, TypeError, ValueError, pl.exceptions.PolarsError):
+        return None
 
 
 def _check_lengths(lengths: list[tuple[str, int]]) -> None:
@@ -481,7 +512,9 @@ def _json_column(step: st.PythonMap, values: Any, name: str) -> tuple[pa.Array |
         arr = None
         try:
             arr = pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError) as e:
+            if isinstance(e, OverflowError) and not any(isinstance(v, dict | list | tuple) for v in values):
+                raise  # an int out of int64 range is no mixed type: datasets' writer raises this error
             if not all(v is None or type(v) in _JSON_TYPES for v in values):  # arrays, Series: not JSON
                 return None, False
         if arr is not None and not _has_struct(arr.type):
@@ -512,6 +545,10 @@ def _merge(
     for c, values in new.items():
         keep_type = step.try_original_type and c in base.columns  # datasets tries the old type, no Json
         known_json = c in step.memo.get("input_json", {})
+        plain = None if known_json else _plain_series(values, c)
+        if plain is not None and (not keep_type or base.schema[c] == plain.dtype):
+            arrays[c] = plain
+            continue
         arr, is_json = (None, False) if keep_type and not known_json else _json_column(step, values, c)
         if not is_json:
             arr = arr if arr is not None else _to_arrow(values, c)
