@@ -22,6 +22,7 @@ import polars as pl
 
 from polards.core import live_streams, map_cache
 from polards.core import steps as st
+from polards.core.batching import fixed_batches
 from polards.core.compile import Plan, append, compile_plan, count_rows, describe, known_prefix
 from polards.core.udf import MapFeatures, as_exprs, make_step
 from polards.dataset import construct, formatting, render
@@ -36,6 +37,25 @@ from polards.features import ClassLabel, Features
 from polards.features.types import to_polars_dtype
 
 _BATCH_SHORT = "__polards_batch_short__"  # batch(by_column, drop_last_batch): a short last input batch
+#: Bytes of a batch converted to Python objects at once by row iteration (wide rows: fewer rows at a time, so the
+#: objects of one slice reuse the memory the previous slice freed instead of growing the heap).
+ROW_SLICE_BYTES = 4 << 20
+
+
+def _python_slices(batch: pl.DataFrame) -> Iterator[pl.DataFrame]:
+    """``batch`` in row slices of about :data:`ROW_SLICE_BYTES` each (the whole batch when it is small).
+
+    >>> [p.height for p in _python_slices(pl.DataFrame({"a": range(3)}))]
+    [3]
+    """
+    size = batch.estimated_size()
+    if size <= ROW_SLICE_BYTES or batch.height <= 1:
+        yield batch
+        return
+    rows = max(1, batch.height * ROW_SLICE_BYTES // size)
+    yield from batch.iter_slices(rows)
+
+
 RANDOM_ACCESS_COLLECT_AFTER = 8  # row lookups served by slice pushdown before the plan is collected once
 
 
@@ -489,10 +509,11 @@ class Dataset:
     def __iter__(self) -> Iterator[Any]:
         for batch in self._batches(1000):
             if self._format == "python":
-                data = formatting.format_batch(batch, "python", self.features)
-                keys = list(data)
-                for vals in zip(*data.values(), strict=True):
-                    yield dict(zip(keys, vals, strict=True))
+                for part in _python_slices(batch):
+                    data = formatting.format_batch(part, "python", self.features)
+                    keys = list(data)
+                    for vals in zip(*data.values(), strict=True):
+                        yield dict(zip(keys, vals, strict=True))
             else:
                 for i in range(batch.height):
                     yield formatting.format_row(batch.slice(i, 1), self._format, self.features)
@@ -1023,6 +1044,8 @@ class Dataset:
             grp = pl.int_range(pl.len()) // batch_size
 
         def batcher(lf: pl.LazyFrame) -> pl.LazyFrame:
+            if not keys and batch_size and batch_size > 0:  # streamed, a chunk of whole batches at a time
+                return fixed_batches(lf, batch_size, drop_last_batch)
             lf = lf.with_columns(grp.alias(st.INDEX_COLUMN))
             if keys and drop_last_batch and batch_size:
                 # datasets drops the last short input batch, and then the run still open at its end

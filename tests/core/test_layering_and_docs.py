@@ -13,6 +13,7 @@ CORE_MODULES = [
     "polards",
     "polards.exceptions",
     "polards.core.live_streams",
+    "polards.core.batching",
     "polards.features.types",
     "polards.features.features",
     "polards.dataset.dataset",
