@@ -25,6 +25,8 @@ def compile_plan(plan: Plan) -> pl.LazyFrame:
     start, lf = 1, None
     for i in range(len(plan) - 1, 0, -1):
         if isinstance(plan[i], st.PythonMap) and (lf := map_cache.lookup(plan[: i + 1])) is not None:
+            if plan[i].is_filter:  # a cached filter is a mask over its input
+                lf = map_cache.apply_mask(compile_plan(plan[:i]), lf)
             start = i + 1
             break
     lf = _root(plan[0]) if lf is None else lf

@@ -164,7 +164,8 @@ def _arrow_root_file(plan: tuple[Any, ...]) -> str | None:
 
 
 def hit(prefix: tuple[Any, ...]) -> str | None:
-    """The cache file holding the result of ``prefix`` (ending in a PythonMap step), if present and allowed."""
+    """The cache file holding the result of ``prefix`` (ending in a PythonMap step), if present and allowed: a
+    map's output rows, or a filter's mask over its input (see :func:`apply_mask`)."""
     step = prefix[-1]
     written = step.memo.get(WRITTEN)
     if written and os.path.exists(written):
@@ -172,7 +173,29 @@ def hit(prefix: tuple[Any, ...]) -> str | None:
     if not step.memo.get(OPTIONS, {}).get("load", True):
         return None
     path = cache_path(prefix)
-    return path if path is not None and os.path.exists(path) else None
+    if path is None or not os.path.exists(path):
+        return None
+    return path if not step.is_filter or is_mask_file(path) else None
+
+
+def is_mask_file(path: str) -> bool:
+    """Whether ``path`` holds a filter's mask (one boolean per input row), not rows (an older layout)."""
+    try:
+        return dict(pl.read_ipc_schema(path)) == {st.MASK_COLUMN: pl.Boolean}
+    except (OSError, pl.exceptions.PolarsError):
+        return False
+
+
+def apply_mask(lf: pl.LazyFrame, masks: pl.LazyFrame) -> pl.LazyFrame:
+    """The rows of ``lf`` whose mask is true: a filter replayed from its cached mask (``datasets`` keeps a
+    filter's result as the indices of the kept rows over its input, and replays it the same way).
+
+    >>> lf = pl.LazyFrame({"a": [1, 2, 3]})
+    >>> apply_mask(lf, pl.LazyFrame({st.MASK_COLUMN: [True, False, True]})).collect()["a"].to_list()
+    [1, 3]
+    """
+    both = pl.concat([lf, masks], how="horizontal")
+    return both.filter(pl.col(st.MASK_COLUMN)).drop(st.MASK_COLUMN)
 
 
 def lookup(prefix: tuple[Any, ...]) -> pl.LazyFrame | None:
@@ -217,7 +240,7 @@ def whole_file(plan: tuple[Any, ...]) -> str | None:
     last = plan[-1]
     if len(plan) == 1 and isinstance(last, st.Source) and last.format == "arrow" and len(last.files) == 1:
         return last.files[0]
-    if len(plan) > 1 and isinstance(last, st.PythonMap):
+    if len(plan) > 1 and isinstance(last, st.PythonMap) and not last.is_filter:  # a filter's file: a mask
         return hit(plan)
     return None
 
@@ -267,7 +290,12 @@ def materialize(plan: tuple[Any, ...], compile_plan: Any) -> list[str]:
         if step.memo.get(SHARDS):
             written += [f for f in step.memo[SHARDS] if f not in written]
             continue
-        if step.num_proc:
+        if step.num_proc and step.is_filter:  # the workers' masks, as one file
+            res = step.memo.get("parallel")
+            masks = [pl.scan_ipc(f) for f in (res.files if res is not None else [])]
+            empty = pl.LazyFrame(schema={st.MASK_COLUMN: pl.Boolean})
+            write_atomic(pl.concat(masks, how="vertical") if masks else empty, path)
+        elif step.num_proc:
             write_atomic(lf, path)
         else:
             for _ in lf.collect_batches(lazy=True):

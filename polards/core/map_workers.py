@@ -227,14 +227,21 @@ def _work(blob: bytes, src: str, start: int, length: int, rank: int, out: str) -
     step = pickle.loads(blob)  # noqa: S301 - our own parent process pickled it
     shard = pl.scan_ipc(src).slice(start, length).collect()
     _trace("worker-read", rank=rank, t=time.time())
-    results = list(run_batches(step, [shard], offset=start, rank=rank))
+    results = list(run_batches(step, [shard], offset=start, rank=rank, with_mask=True))
     _trace("worker-ran", rank=rank, t=time.time())
-    outs = [o for _, o in results if o is not None]
-    if not results:  # no batch ran (drop_last_batch): datasets returns the shard unchanged
-        outs = [shard]
-    elif not outs:  # every output was empty: no rows
-        outs = [shard.clear()]
-    frame = pl.concat(outs, how="vertical") if len(outs) > 1 else outs[0]
+    if step.is_filter:  # a filter's shard is its mask over the shard's rows (rows not run: a dropped batch)
+        if results:
+            mask = pl.concat([o.get_column(st.MASK_COLUMN) for _, o in results if o is not None])
+        else:  # no batch ran: the shard unchanged, as a map's
+            mask = pl.Series(st.MASK_COLUMN, [True] * shard.height)
+        frame = pl.DataFrame(mask.extend(pl.Series(st.MASK_COLUMN, [False] * (shard.height - mask.len()))))
+    else:
+        outs = [o for _, o in results if o is not None]
+        if not results:  # no batch ran (drop_last_batch): datasets returns the shard unchanged
+            outs = [shard]
+        elif not outs:  # every output was empty: no rows
+            outs = [shard.clear()]
+        frame = pl.concat(outs, how="vertical") if len(outs) > 1 else outs[0]
     tmp = f"{out}.tmp-{os.getpid()}"  # a killed worker leaves no partial shard (a cached one is reused)
     frame.write_ipc(tmp, compression="uncompressed")
     os.replace(tmp, out)
@@ -244,9 +251,19 @@ def _work(blob: bytes, src: str, start: int, length: int, rank: int, out: str) -
 
 @dataclasses.dataclass
 class ParallelResult:
-    files: list[str]
+    files: list[str]  # a map's output shards; a filter's mask shards (over ``source``)
     schema: pl.Schema
     folder: str
+    source: str | None = None  # a filter's input, as the workers read it
+
+    def frame(self) -> pl.LazyFrame:
+        """The step's result: the output shards, or the filter's input rows its masks keep."""
+        shards = pl.concat([pl.scan_ipc(f) for f in self.files], how="vertical")
+        if self.source is None:
+            return shards
+        from polards.core.map_cache import apply_mask
+
+        return apply_mask(pl.scan_ipc(self.source), shards)
 
 
 def _shard_plan(step: st.PythonMap, procs: int | None, folder: str) -> tuple[list[str], list[int], bool]:
@@ -338,8 +355,11 @@ def _run(step: st.PythonMap, upstream: pl.LazyFrame) -> ParallelResult:
                     "To debug the error, disable multiprocessing."
                 ) from e
     finally:
-        os.remove(src)
+        if not step.is_filter:  # a filter's result is its input rows under the masks: kept with the folder
+            os.remove(src)
     _trace("run-end", t=time.time())
+    if step.is_filter:
+        return ParallelResult(files, upstream.collect_schema(), folder, source=src)
     if cached and len(files) == 1:  # this run wrote the step's cache file itself
         step.memo[map_cache.WRITTEN] = files[0]
     return _finish(step, files, folder)
@@ -370,4 +390,4 @@ def parallel_frame(step: st.PythonMap, upstream: pl.LazyFrame) -> pl.LazyFrame:
         step.memo["schema"] = res.schema
     if not res.files:
         return upstream.head(0).select(list(res.schema))
-    return pl.concat([pl.scan_ipc(f) for f in res.files], how="vertical")
+    return res.frame()

@@ -42,11 +42,14 @@ import pyarrow as pa
 from polards._paths import remove_dead_temps
 from polards.core import live_streams
 from polards.core import steps as st
-from polards.core.map_cache import CACHE_TARGET, WRITTEN
+from polards.core.map_cache import CACHE_TARGET, WRITTEN, is_mask_file
 from polards.core.pybridge import columns_to_python
 from polards.exceptions import UDFOutputError, UDFOutputTypeError
 
 REPLAY_LIMIT_BYTES = 256 * 1024 * 1024  # outputs kept per step so that reruns do not call the function again
+#: Outputs kept by a pass that also writes the step's cache file: a finished pass replays from the file, so only
+#: an abandoned one would use more (S5's map held 256 MB of frames while writing them: twice datasets' RSS).
+REPLAY_LIMIT_WHILE_CACHING_BYTES = 16 * 1024 * 1024
 _STATE = threading.local()  # .unchanged: the last map_batch call's function returned None
 INPUT_FORMAT = "input_format"  # key in PythonMap.memo: (format, features) of a formatted dataset's inputs
 _STRING_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
@@ -742,11 +745,13 @@ def run_batches(
     offset: int = 0,
     rank: int | None = None,
     schema: pl.Schema | None = None,
+    with_mask: bool = False,
 ) -> Iterator[tuple[int, pl.DataFrame | None]]:
     """``(input rows, output)`` per batch of ``frames`` (the input of one shard), in order.
 
-    Filters yield the kept rows; maps yield outputs cast to ``schema`` (else to the first non-empty batch's),
-    and ``None`` for a batch whose output has no rows (``datasets`` ignores it: it fixes no column type)."""
+    Filters yield the kept rows (``with_mask``: every input row and the boolean :data:`MASK_COLUMN`); maps
+    yield outputs cast to ``schema`` (else to the first non-empty batch's), and ``None`` for a batch whose
+    output has no rows (``datasets`` ignores it: it fixes no column type)."""
     size = chunk_rows(step)
     drop = step.batched and step.drop_last_batch and size is not None
     updated = bool(step.memo.get("updated"))  # an earlier call (probe, replayed prefix) already updated
@@ -762,7 +767,8 @@ def run_batches(
         if not _STATE.unchanged and not updated:
             updated = step.memo["updated"] = True
         if step.is_filter:
-            out = out.filter(pl.col(st.MASK_COLUMN)).drop(st.MASK_COLUMN)
+            if not with_mask:
+                out = out.filter(pl.col(st.MASK_COLUMN)).drop(st.MASK_COLUMN)
         elif out.height == 0 and out.width:  # datasets' writer ignores an empty batch: no type, no row
             yield df.height, None
             continue
@@ -780,6 +786,7 @@ class _Replay:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.frames: list[pl.DataFrame] = []
+        self.masks: list[pl.DataFrame] = []  # a filter's: the mask of each recorded batch (its cache entry)
         self.rows_in = 0  # input rows consumed by the recorded batches
         self.bytes = 0
         self.complete = False
@@ -794,6 +801,25 @@ def _replay(step: st.PythonMap) -> _Replay:
     return rec
 
 
+def small_offsets(t: pa.DataType) -> pa.DataType:
+    """``t`` with 32-bit offsets at every depth (``large_string`` -> ``string``, ``large_list`` -> ``list``).
+
+    >>> small_offsets(pa.large_list(pa.struct([("c", pa.large_string())])))
+    ListType(list<item: struct<c: string>>)
+    """
+    if pa.types.is_large_string(t):
+        return pa.string()
+    if pa.types.is_large_binary(t):
+        return pa.binary()
+    if pa.types.is_large_list(t) or pa.types.is_list(t):
+        return pa.list_(t.value_field.with_type(small_offsets(t.value_type)))
+    if pa.types.is_fixed_size_list(t):
+        return pa.list_(t.value_field.with_type(small_offsets(t.value_type)), t.list_size)
+    if pa.types.is_struct(t):
+        return pa.struct([t.field(i).with_type(small_offsets(t.field(i).type)) for i in range(t.num_fields)])
+    return t
+
+
 class _CacheTee:
     """Writes a step's outputs to its cache file while they stream by: a full pass leaves the cache entry
     (renamed into place at the end, as ``datasets`` writes its map cache), an abandoned pass leaves nothing."""
@@ -804,20 +830,29 @@ class _CacheTee:
         self.writer: Any = None
         self.sink: Any = None
         self.schema: pa.Schema | None = None
+        self.failed = False  # a batch did not fit the file's types: the entry is dropped at close
         _OPEN_TEES.add(self.tmp)  # Polars may never close an abandoned source: removed at exit at the latest
 
     def write(self, df: pl.DataFrame) -> None:
+        if self.failed:
+            return
         # Arrow's large types, not Polars' string views: a view column made by a gather (shuffle, select) still
         # points into the whole source buffer, and IPC writes that buffer again for every batch (250k shuffled
         # chat rows became a 14 GB cache file).
+        # Then 32-bit offsets, the types datasets writes (string, list): a reader in datasets' types maps the file
+        # as it is, where large types were cast (a copy of the whole table) each time it was read.
         table = df.to_arrow(compat_level=pl.CompatLevel.oldest())
         if self.writer is None:
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-            self.schema = table.schema
+            self.schema = pa.schema([f.with_type(small_offsets(f.type)) for f in table.schema])
             self.sink = pa.OSFile(self.tmp, "wb")
             self.writer = pa.ipc.new_file(self.sink, self.schema)
-        elif table.schema != self.schema:
-            table = table.cast(self.schema)
+        if table.schema != self.schema:
+            try:
+                table = table.cast(self.schema)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # > 2 GB in one batch: no cache entry
+                self.failed = True
+                return
         self.writer.write_table(table)
 
     def close(self, keep: bool) -> bool:
@@ -826,7 +861,7 @@ class _CacheTee:
             if self.writer is not None:
                 self.writer.close()
                 self.sink.close()
-                if keep:
+                if keep and not self.failed:
                     os.replace(self.tmp, self.path)
                     return True
             return False
@@ -849,8 +884,8 @@ def _remove_open_tees() -> None:
 def _tee(step: st.PythonMap) -> _CacheTee | None:
     """A writer for the step's cache entry when one is due (set by the compiler; see ``map_cache``)."""
     path = step.memo.get(CACHE_TARGET)
-    if not path or os.path.exists(path):
-        return None
+    if not path or (os.path.exists(path) and not (step.is_filter and not is_mask_file(path))):
+        return None  # (a filter's file of an older layout, its kept rows, is replaced by its mask)
     folder = os.path.dirname(os.path.abspath(path))
     if folder not in _SWEPT:
         _SWEPT.add(folder)
@@ -868,13 +903,13 @@ def _outputs(step: st.PythonMap, upstream: pl.LazyFrame) -> Iterator[pl.DataFram
     A pass from the first row to the last also writes the step's cache entry (see :class:`_CacheTee`)."""
     rec = _replay(step)
     with rec.lock:
-        done, start, complete = list(rec.frames), rec.rows_in, rec.complete
+        done, masks, start, complete = list(rec.frames), list(rec.masks), rec.rows_in, rec.complete
     tee = _tee(step)
     kept = False
     try:
-        for out in done:
+        for i, out in enumerate(done):
             if tee is not None:
-                tee.write(out)
+                tee.write(masks[i] if step.is_filter else out)
             yield out
         if not complete:
             yield from _new_outputs(step, upstream, rec, start, tee)
@@ -883,7 +918,8 @@ def _outputs(step: st.PythonMap, upstream: pl.LazyFrame) -> Iterator[pl.DataFram
             if kept:
                 step.memo[WRITTEN] = tee.path
                 with rec.lock:  # the file replays the step from now on: its outputs need not stay in memory
-                    rec.frames, rec.rows_in, rec.bytes, rec.complete, rec.full = [], 0, 0, False, True
+                    rec.frames, rec.masks, rec.rows_in, rec.bytes = [], [], 0, 0
+                    rec.complete, rec.full = False, True
     finally:
         if tee is not None and not kept:
             tee.close(keep=False)
@@ -896,8 +932,14 @@ def _new_outputs(
     frames = lf.collect_batches(chunk_size=chunk_rows(step), lazy=True)
     pos = start
     bar = _progress_bar(step)
+    limit = REPLAY_LIMIT_BYTES if tee is None else REPLAY_LIMIT_WHILE_CACHING_BYTES
     try:
-        for rows, out in run_batches(step, frames, offset=start, schema=step.memo.get("schema")):
+        batches = run_batches(step, frames, offset=start, schema=step.memo.get("schema"), with_mask=True)
+        for rows, out in batches:
+            mask = None
+            if step.is_filter and out is not None:  # a filter's cache entry is its mask over the input
+                mask = out.select(st.MASK_COLUMN)
+                out = out.filter(pl.col(st.MASK_COLUMN)).drop(st.MASK_COLUMN)
             if out is None:  # an empty output: no rows, no type
                 with rec.lock:
                     if not rec.full and not rec.complete and rec.rows_in == pos:
@@ -910,13 +952,15 @@ def _new_outputs(
             with rec.lock:
                 if not rec.full and not rec.complete and rec.rows_in == pos:
                     rec.frames.append(out)
+                    if mask is not None:
+                        rec.masks.append(mask)
                     rec.rows_in += rows
                     rec.bytes += out.estimated_size()
-                    rec.full = rec.bytes > REPLAY_LIMIT_BYTES
+                    rec.full = rec.bytes > limit
             pos += rows
             bar.update(rows)
             if tee is not None:
-                tee.write(out)
+                tee.write(out if mask is None else mask)
             yield out
     finally:
         bar.close()

@@ -60,3 +60,20 @@ def test_a_later_batch_missing_a_struct_field_gets_nulls_as_in_datasets() -> Non
     ours = pds.Dataset.from_dict(data).map(shapes, batched=True, batch_size=2)["o"]
     theirs = datasets.Dataset.from_dict(data).map(shapes, batched=True, batch_size=2)["o"]
     assert ours == list(theirs)
+
+
+def test_a_map_cache_file_has_datasets_types_and_is_read_without_a_copy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "d.parquet"
+    pl.DataFrame({"n": list(range(3000)), "s": [f"x{i}" * 50 for i in range(3000)]}).write_parquet(path)
+    ds = pds.Dataset.from_parquet(str(path), cache_dir=str(tmp_path / "c")).map(_pairs, batched=True)
+    table = ds.with_format("arrow")[:]
+    (cache,) = ds.cache_files
+    on_disk = pa.ipc.open_file(cache["filename"]).schema
+    # datasets' writer types: string, list<struct<string>> (32-bit offsets), not large_string / large_list
+    assert on_disk.field("s").type == pa.string()
+    assert on_disk.field("m").type == pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
+    again = pds.Dataset.from_parquet(str(path), cache_dir=str(tmp_path / "c")).map(_pairs, batched=True)
+    before = pa.total_allocated_bytes()
+    replayed = again.with_format("arrow")[:]  # the cache file, memory-mapped: no cast, no copy of its strings
+    assert pa.total_allocated_bytes() - before < 100_000  # the strings alone are ~570 kB
+    assert replayed.to_pylist() == table.to_pylist()
