@@ -36,38 +36,22 @@ def _group(df: pl.DataFrame, batch_size: int) -> pl.DataFrame:
 def fixed_batches(lf: pl.LazyFrame, batch_size: int, drop_last_batch: bool) -> pl.LazyFrame:
     """``lf`` with each run of ``batch_size`` rows as one row (every column a list), streamed; the last, shorter
     run is dropped with ``drop_last_batch``."""
-    from polars.io.plugins import register_io_source
-
     from polards.core.udf import rebatch
 
     schema = lf.collect_schema()
     out_schema = pl.Schema({c: pl.List(dt) for c, dt in schema.items()})
     chunk = max(batch_size, CHUNK_ROWS // batch_size * batch_size)
 
-    def source(
-        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch: int | None
-    ) -> Iterator[pl.DataFrame]:
-        left = n_rows
-        if left is not None and left <= 0:
-            return
-        upstream = lf.select(with_columns) if with_columns else lf  # Polars asks for >= 1 column
-        if left is not None and predicate is None:
-            upstream = upstream.head(left * batch_size)
-        frames = live_streams.tracked(upstream.collect_batches(chunk_size=chunk, lazy=True))
-        for df in live_streams.python_source(rebatch(frames, chunk, drop_last=False)):
+    def frames(columns: list[str] | None, rows: int | None) -> Iterator[pl.DataFrame]:
+        upstream = lf.select(columns) if columns else lf
+        if rows is not None:
+            upstream = upstream.head(rows * batch_size)
+        chunks = live_streams.tracked(upstream.collect_batches(chunk_size=chunk, lazy=True))
+        for df in rebatch(chunks, chunk, drop_last=False):
             if drop_last_batch and df.height % batch_size:
                 df = df.head(df.height - df.height % batch_size)
             if not df.height:
                 return
-            out = _group(df, batch_size)
-            if predicate is not None:
-                out = out.filter(predicate)
-            if left is not None:
-                out = out.head(left)
-                left -= out.height
-            if out.height:
-                yield out
-            if left is not None and left <= 0:
-                return
+            yield _group(df, batch_size)
 
-    return register_io_source(source, schema=out_schema, explain_name=f"BATCH {batch_size}")
+    return live_streams.python_frame(frames, out_schema, f"BATCH {batch_size}")

@@ -24,7 +24,7 @@ import gc
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -76,6 +76,43 @@ def python_source(batches: Iterator[T]) -> Iterator[T]:
         finally:
             with _SOURCES_LOCK:
                 _SOURCES[0] -= 1
+
+
+def python_frame(
+    make: Callable[[list[str] | None, int | None], Iterator[Any]], schema: Any, name: str
+) -> Any:
+    """A ``pl.LazyFrame`` read from the frames ``make(columns, rows)`` yields (a Python source, counted by
+    :func:`python_source`), with Polars' pushdowns applied: the projection, the predicate, and a row limit
+    that stops asking for frames once it is reached. ``make`` may use the hints (the columns asked for, the
+    rows wanted when no predicate comes first) or ignore them.
+
+    >>> import polars as pl
+    >>> lf = python_frame(lambda cols, n: iter([pl.DataFrame({"a": [1, 2]}), pl.DataFrame({"a": [3]})]), {"a": pl.Int64}, "X")
+    >>> lf.head(2).collect()["a"].to_list()
+    [1, 2]
+    """
+    from polars.io.plugins import register_io_source
+
+    def source(
+        with_columns: list[str] | None, predicate: Any, n_rows: int | None, _batch: int | None
+    ) -> Iterator[Any]:
+        left = n_rows
+        if left is not None and left <= 0:
+            return
+        for out in python_source(make(with_columns or None, n_rows if predicate is None else None)):
+            if with_columns:
+                out = out.select(with_columns)
+            if predicate is not None:
+                out = out.filter(predicate)
+            if left is not None:
+                out = out.head(left)
+                left -= out.height
+            if out.height:
+                yield out
+            if left is not None and left <= 0:
+                return  # no further frame is made
+
+    return register_io_source(source, schema=schema, explain_name=name)
 
 
 @atexit.register

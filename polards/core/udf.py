@@ -1014,8 +1014,6 @@ def output_schema(step: st.PythonMap, upstream: pl.LazyFrame) -> pl.Schema:
 
 def python_map_frame(step: st.PythonMap, upstream: pl.LazyFrame) -> pl.LazyFrame:
     """The lazy frame of a Python map/filter step over ``upstream`` (compile rule of :class:`PythonMap`)."""
-    from polars.io.plugins import register_io_source
-
     from polards.core.map_cache import has_shards
 
     if step.num_proc or has_shards(step):  # worker processes, or the shards an earlier num_proc run cached
@@ -1026,30 +1024,7 @@ def python_map_frame(step: st.PythonMap, upstream: pl.LazyFrame) -> pl.LazyFrame
     if _replay(step).passthrough:
         return upstream.select(list(schema))
 
-    def source(
-        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch: int | None
-    ) -> Iterator[pl.DataFrame]:
-        left = n_rows
-        if left is not None and left <= 0:
-            return
-        outputs = _outputs(step, upstream)
-        try:
-            for out in live_streams.python_source(outputs):
-                if with_columns is not None:
-                    out = out.select(with_columns)
-                if predicate is not None:
-                    out = out.filter(predicate)
-                if left is not None:
-                    out = out.head(left)
-                    left -= out.height
-                if out.height:
-                    yield out
-                if left is not None and left <= 0:
-                    return  # no further batch is computed
-        finally:
-            outputs.close()
-
-    return register_io_source(source, schema=schema, explain_name="PYTHON MAP")
+    return live_streams.python_frame(lambda _cols, _rows: _outputs(step, upstream), schema, "PYTHON MAP")
 
 
 # -------------------------------------------------------------------------- kept for existing callers
