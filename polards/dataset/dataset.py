@@ -538,17 +538,25 @@ class Dataset:
 
     def _mapped_table(self) -> Any | None:
         """The memory-mapped ``pyarrow.Table`` of a bare ``cache()`` file or of the cache file of a final Python
-        map/filter (written first, as ``datasets`` writes it at ``map()`` time), in ``datasets``' Arrow types
-        (rows are read only when used, as ``datasets``' memory-mapped table), else None."""
+        map (written first, as ``datasets`` writes it at ``map()`` time), or a contiguous slice of either
+        (``take``, ``skip``), in ``datasets``' Arrow types (rows are read only when used, as ``datasets``'
+        memory-mapped table), else None."""
         if "frame" in self._memo:
             return None
-        if len(self._plan) > 1:
-            if not isinstance(self._plan[-1], st.PythonMap):
+        plan, rows = self._plan, None
+        if len(plan) > 1 and isinstance(plan[-1], st.Slice):
+            plan, rows = plan[:-1], plan[-1]
+        if len(plan) > 1:
+            if not isinstance(plan[-1], st.PythonMap):
                 return None
-            map_cache.materialize(self._plan, compile_plan)
-        path = map_cache.whole_file(self._plan)
+            map_cache.materialize(plan, compile_plan)
+        path = map_cache.whole_file(plan)
         table = formatting.ipc_table(path) if path else None
-        return None if table is None else formatting.as_hf_types(table, self.features)
+        if table is None:
+            return None
+        if rows is not None:
+            table = table.slice(min(rows.offset, table.num_rows), rows.length)
+        return formatting.as_hf_types(table, self.features)
 
     def _arrow_batches(self, batch_size: int, drop_last_batch: bool) -> Iterator[Any]:
         """Arrow batches: zero-copy from a ``cache()`` file or a collected frame, else converted in big chunks."""

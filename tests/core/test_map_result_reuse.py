@@ -77,3 +77,26 @@ def test_a_map_cache_file_has_datasets_types_and_is_read_without_a_copy(tmp_path
     replayed = again.with_format("arrow")[:]  # the cache file, memory-mapped: no cast, no copy of its strings
     assert pa.total_allocated_bytes() - before < 100_000  # the strings alone are ~570 kB
     assert replayed.to_pylist() == table.to_pylist()
+
+
+def test_a_slice_of_a_final_map_in_arrow_is_a_slice_of_its_cache_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "d.parquet"
+    pl.DataFrame({"n": list(range(3000)), "s": [f"x{i}" * 50 for i in range(3000)]}).write_parquet(path)
+    kw = {"batched": True, "remove_columns": ["n"]}
+    ours = pds.Dataset.from_parquet(str(path), cache_dir=str(tmp_path / "c")).map(_pairs, **kw)
+    theirs = datasets.Dataset.from_parquet(str(path), cache_dir=str(tmp_path / "hf")).map(_pairs, **kw)
+    ours.with_format("arrow")[:]  # the cache file is written
+    for pick in (
+        lambda d: d.take(100),
+        lambda d: d.skip(2900),
+        lambda d: d.take(5000),
+        lambda d: d.skip(4000),
+    ):
+        before = pa.total_allocated_bytes()
+        got = pick(ours).with_format("arrow")[:]
+        assert pa.total_allocated_bytes() - before < 50_000  # zero-copy: the strings alone are ~570 kB
+        want = pick(theirs).with_format("arrow")[:]
+        assert got.to_pylist() == want.to_pylist()
+        assert got.schema.remove_metadata() == want.schema.remove_metadata()
+    batches = list(ours.take(2500).with_format("arrow").iter(batch_size=1000))
+    assert [b.num_rows for b in batches] == [1000, 1000, 500]
