@@ -21,6 +21,7 @@ from collections.abc import Iterator
 import polars as pl
 
 from polards.core import live_streams
+from polards.core.udf import rebatch
 
 #: Rows read and grouped at a time (rounded down to whole batches, at least one batch).
 CHUNK_ROWS = 65_536
@@ -36,8 +37,6 @@ def _group(df: pl.DataFrame, batch_size: int) -> pl.DataFrame:
 def fixed_batches(lf: pl.LazyFrame, batch_size: int, drop_last_batch: bool) -> pl.LazyFrame:
     """``lf`` with each run of ``batch_size`` rows as one row (every column a list), streamed; the last, shorter
     run is dropped with ``drop_last_batch``."""
-    from polards.core.udf import rebatch
-
     schema = lf.collect_schema()
     out_schema = pl.Schema({c: pl.List(dt) for c, dt in schema.items()})
     chunk = max(batch_size, CHUNK_ROWS // batch_size * batch_size)

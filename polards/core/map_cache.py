@@ -295,11 +295,10 @@ def materialize(plan: tuple[Any, ...], compile_plan: Any) -> list[str]:
         if step.memo.get(SHARDS):
             written += [f for f in step.memo[SHARDS] if f not in written]
             continue
-        if step.num_proc and step.is_filter:  # the workers' masks, as one file
-            res = step.memo.get("parallel")
-            masks = [pl.scan_ipc(f) for f in (res.files if res is not None else [])]
-            empty = pl.LazyFrame(schema={st.MASK_COLUMN: pl.Boolean})
-            write_atomic(pl.concat(masks, how="vertical") if masks else empty, path)
+        if step.num_proc and step.is_filter:  # the workers' masks, as one file (none: no input rows)
+            res = step.memo["parallel"]
+            masks = res.shards() if res.files else pl.LazyFrame(schema={st.MASK_COLUMN: pl.Boolean})
+            write_atomic(masks, path)
         elif step.num_proc:
             write_atomic(lf, path)
         else:

@@ -233,8 +233,11 @@ def _work(blob: bytes, src: str, start: int, length: int, rank: int, out: str) -
         if results:
             mask = pl.concat([o.get_column(st.MASK_COLUMN) for _, o in results if o is not None])
         else:  # no batch ran: the shard unchanged, as a map's
-            mask = pl.Series(st.MASK_COLUMN, [True] * shard.height)
-        frame = pl.DataFrame(mask.extend(pl.Series(st.MASK_COLUMN, [False] * (shard.height - mask.len()))))
+            mask = pl.repeat(True, shard.height, eager=True)
+        rest = pl.repeat(False, shard.height - mask.len(), eager=True)
+        frame = pl.DataFrame(
+            {st.MASK_COLUMN: pl.concat([mask.alias(st.MASK_COLUMN), rest.alias(st.MASK_COLUMN)])}
+        )
     else:
         outs = [o for _, o in results if o is not None]
         if not results:  # no batch ran (drop_last_batch): datasets returns the shard unchanged
@@ -256,14 +259,17 @@ class ParallelResult:
     folder: str
     source: str | None = None  # a filter's input, as the workers read it
 
+    def shards(self) -> pl.LazyFrame:
+        """The shard files, in rank order, as one frame."""
+        return pl.concat([pl.scan_ipc(f) for f in self.files], how="vertical")
+
     def frame(self) -> pl.LazyFrame:
         """The step's result: the output shards, or the filter's input rows its masks keep."""
-        shards = pl.concat([pl.scan_ipc(f) for f in self.files], how="vertical")
         if self.source is None:
-            return shards
+            return self.shards()
         from polards.core.map_cache import apply_mask
 
-        return apply_mask(pl.scan_ipc(self.source), shards)
+        return apply_mask(pl.scan_ipc(self.source), self.shards())
 
 
 def _shard_plan(step: st.PythonMap, procs: int | None, folder: str) -> tuple[list[str], list[int], bool]:

@@ -884,8 +884,10 @@ def _remove_open_tees() -> None:
 def _tee(step: st.PythonMap) -> _CacheTee | None:
     """A writer for the step's cache entry when one is due (set by the compiler; see ``map_cache``)."""
     path = step.memo.get(CACHE_TARGET)
-    if not path or (os.path.exists(path) and not (step.is_filter and not is_mask_file(path))):
-        return None  # (a filter's file of an older layout, its kept rows, is replaced by its mask)
+    if not path:
+        return None
+    if os.path.exists(path) and not (step.is_filter and not is_mask_file(path)):
+        return None  # written already (a filter's file of the older layout, its kept rows, is replaced)
     folder = os.path.dirname(os.path.abspath(path))
     if folder not in _SWEPT:
         _SWEPT.add(folder)

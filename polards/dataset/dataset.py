@@ -37,6 +37,7 @@ from polards.features import ClassLabel, Features
 from polards.features.types import to_polars_dtype
 
 _BATCH_SHORT = "__polards_batch_short__"  # batch(by_column, drop_last_batch): a short last input batch
+RANDOM_ACCESS_COLLECT_AFTER = 8  # row lookups served by slice pushdown before the plan is collected once
 #: Bytes of a batch converted to Python objects at once by row iteration (wide rows: fewer rows at a time, so the
 #: objects of one slice reuse the memory the previous slice freed instead of growing the heap).
 ROW_SLICE_BYTES = 4 << 20
@@ -54,9 +55,6 @@ def _python_slices(batch: pl.DataFrame) -> Iterator[pl.DataFrame]:
         return
     rows = max(1, batch.height * ROW_SLICE_BYTES // size)
     yield from batch.iter_slices(rows)
-
-
-RANDOM_ACCESS_COLLECT_AFTER = 8  # row lookups served by slice pushdown before the plan is collected once
 
 
 def _as_list(cols: str | Iterable[str] | None) -> list[str]:
@@ -1048,11 +1046,11 @@ class Dataset:
             # a new run starts where any key differs from the row before (a null never starts one, as in datasets)
             starts = pl.any_horizontal([(pl.col(k) != pl.col(k).shift(1)).fill_null(False) for k in keys])
             grp = starts.cum_sum()
-        else:
-            grp = pl.int_range(pl.len()) // batch_size
+        else:  # batch_size <= 0: the whole dataset is one batch, as datasets' map(batch_size <= 0)
+            grp = pl.lit(0)
 
         def batcher(lf: pl.LazyFrame) -> pl.LazyFrame:
-            if not keys and batch_size and batch_size > 0:  # streamed, a chunk of whole batches at a time
+            if not keys and batch_size > 0:  # streamed, a chunk of whole batches at a time
                 return fixed_batches(lf, batch_size, drop_last_batch)
             lf = lf.with_columns(grp.alias(st.INDEX_COLUMN))
             if keys and drop_last_batch and batch_size:
@@ -1062,10 +1060,7 @@ class Dataset:
                 lf = lf.with_columns(short).filter(pl.int_range(pl.len()) < n - n % batch_size)
                 last_run = pl.col(st.INDEX_COLUMN) == pl.col(st.INDEX_COLUMN).max()
                 lf = lf.filter(~(pl.col(_BATCH_SHORT) & last_run))
-            out = lf.group_by(st.INDEX_COLUMN, maintain_order=True).agg(cols)
-            if drop_last_batch and not keys:
-                out = out.filter(pl.col(cols[0]).list.len() == batch_size)
-            return out.drop(st.INDEX_COLUMN)
+            return lf.group_by(st.INDEX_COLUMN, maintain_order=True).agg(cols).drop(st.INDEX_COLUMN)
 
         from polards.features import List
 

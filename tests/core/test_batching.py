@@ -63,3 +63,10 @@ def test_wide_rows_iterate_a_slice_at_a_time(monkeypatch):
     assert list(mine) == list(ref)
     parts = list(dataset_module._python_slices(mine.lazy().collect()))
     assert len(parts) > 100 and sum(p.height for p in parts) == 3000
+
+
+@pytest.mark.parametrize("size", [0, -1])
+@pytest.mark.parametrize("drop", [False, True])
+def test_a_batch_size_below_one_is_one_batch_of_every_row_as_in_datasets(size, drop):
+    mine, ref = _both({"i": list(range(5)), "s": list("abcde")})
+    assert mine.batch(size, drop_last_batch=drop).to_list() == ref.batch(size, drop_last_batch=drop).to_list()

@@ -43,3 +43,14 @@ def test_outputs_kept_while_a_cache_file_is_written_are_capped(tmp_path, monkeyp
     else:  # nothing else replays the outputs: every batch computed so far is kept
         assert len(rec.frames) >= 5
     assert ds["j"] == [2 * i for i in range(1000)]
+
+
+def test_a_batch_that_does_not_fit_the_cache_files_types_drops_the_entry(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # (in a real pass: more than 2 GB of strings in one batch, past 32-bit offsets; here a type that cannot cast)
+    path = str(tmp_path / "entry.arrow")
+    tee = udf._CacheTee(path)
+    tee.write(pl.DataFrame({"a": [1, 2]}))
+    tee.write(pl.DataFrame({"a": ["not a number"]}))
+    assert tee.failed
+    assert tee.close(keep=True) is False
+    assert list(tmp_path.iterdir()) == []  # no entry, no temporary file
